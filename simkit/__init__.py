@@ -1,0 +1,41 @@
+"""simkit: simulate the rules of a government performance-evaluation scheme (绩效评估) before adopting them.
+
+Data in (a CSV folder or an Excel workbook) → targets → indicator scores → totals → ranks within groups →
+grades, with every rule a parameter of a scenario file.
+
+>>> import simkit
+>>> result = simkit.evaluate(simkit.load_scenario("scenarios/yiyang_2018_reform.yaml"))
+>>> int(result.units["rank"].min())
+1
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("simkit")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+source"
+
+from .coinr import read_coinr
+from .data import Dataset, load_data
+from .errors import DataError, EvaluationError, Problem, ScenarioError, SimkitError
+from .result import Result, evaluate
+from .scenario import Scenario, load_scenario
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "EvaluationError",
+    "Problem",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "SimkitError",
+    "__version__",
+    "evaluate",
+    "load_data",
+    "load_scenario",
+    "read_coinr",
+]

@@ -1,0 +1,198 @@
+"""The ``simkit`` command: a thin view over the library.
+
+Bad input ends with a message naming the file, the row or field and the fix, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from .errors import SimkitError
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(click.style("错误 error: ", fg="red", bold=True) + message, err=True)
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn simkit's errors into a clear message and exit code 2; never show a traceback for bad input."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SimkitError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_BAD_INPUT)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+            os._exit(0)
+        except KeyboardInterrupt:
+            _fail("interrupted")
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
+            if os.environ.get("SIMKIT_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in simkit; run again with "
+                  "SIMKIT_DEBUG=1 to see the traceback and report it.")
+            sys.exit(1)
+
+    return wrapper
+
+
+@contextmanager
+def output_dir(out: Path) -> Iterator[Path]:
+    """Write a run's files into a temporary folder, then move them into ``out`` only if all succeeded."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".simkit-", dir=out))
+    try:
+        yield tmp
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_json(obj: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+                        help="Data: a folder of CSV files or an .xlsx workbook. Default: the bundled "
+                        "illustrative (synthetic) Yiyang data.")(fn)
+
+
+def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                        help="Language of printed tables.")(fn)
+
+
+def print_table(df: pd.DataFrame, title: str) -> None:
+    click.echo(click.style(title, bold=True))
+    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.unicode.east_asian_width", True):
+        click.echo(df.to_string(index=False))
+    click.echo("")
+
+
+def synthetic_banner(data: Any) -> None:
+    if data.synthetic:
+        from .result import SYNTHETIC_NOTE
+
+        click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
+
+
+def print_ranked(result: Any, lang: str) -> None:
+    table = result.ranked_table(lang)
+    group_col = table.columns[0]
+    head = f"{result.scenario.name} — {result.year}"
+    for group, part in table.groupby(group_col, sort=False):
+        print_table(part.drop(columns=group_col), f"{head} · {group}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="simkit", message="simkit %(version)s")
+def main() -> None:
+    """simkit — test the rules of a performance-evaluation scheme (绩效评估) before adopting them.
+
+    Every command takes --help.  Without --data, the bundled illustrative data are used; every number in
+    them is synthetic.
+    """
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year. Default: the scenario's, else the last.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for results.csv, indicators.csv and manifest.json.")
+@_lang_option
+@handles_errors
+def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str) -> None:
+    """Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
+    from .data import load_data
+    from .excel import write_csv_safe
+    from .result import evaluate
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    data = load_data(data_path)
+    result = evaluate(sc, data, year)
+    synthetic_banner(data)
+    print_ranked(result, lang)
+    with output_dir(out) as tmp:
+        write_csv_safe(result.units, tmp / "results.csv")
+        write_csv_safe(result.indicators, tmp / "indicators.csv")
+        write_json(result.manifest(), tmp / "manifest.json")
+    click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@_data_option
+@handles_errors
+def validate(path: Path, data_path: Path | None) -> None:
+    """Check a scenario (.yaml) or a data set (folder or .xlsx) and report every problem.
+
+    A scenario is also checked against the data (--data, default the bundled data).
+    """
+    from .data import load_data
+    from .engine import compile_model
+    from .scenario import load_scenario
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        sc = load_scenario(path)
+        data = load_data(data_path)
+        model = compile_model(sc, data)
+        click.echo(f"OK: scenario {sc.name!r} is valid and fits the data {data.source} "
+                   f"({len(model.tree.leaves)} indicators, year {model.year}).")
+    else:
+        data = load_data(path)
+        click.echo(f"OK: data set {path} is valid: {len(data.units)} units, {len(data.leaves)} leaf indicators, "
+                   f"years {data.years[0]}–{data.years[-1]}, {len(data.observations)} observations.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@handles_errors
+def template(path: Path) -> None:
+    """Write an empty data workbook (.xlsx) to fill in, with headers in Chinese and English."""
+    from .excel import write_template
+
+    if path.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the template must be an .xlsx file, e.g. data.xlsx", param_hint="PATH")
+    write_template(path)
+    click.echo(f"written: {path}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of stdout.")
+@handles_errors
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of scenario files."""
+    from .scenario import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"written: {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,318 @@
+"""The evaluation pipeline: data → targets → indicator shares → totals → ranks within groups → grades.
+
+``compile_model`` checks a scenario against a data set once and lays everything out as arrays; the stage
+functions then work on a batch of draws at once (the leading axis), so the same code serves one evaluation
+and a Monte Carlo block.  ``evaluate`` runs the stages for one year and wraps the arrays in a ``Result``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .aggregation import aggregate
+from .data import Dataset
+from .errors import EvaluationError, Problem, RuleInputError, ScenarioError
+from .grading import assign_grades
+from .measures import MEASURES
+from .ranking import group_rank
+from .scenario import ResolvedRule, Scenario, source_of
+from .scoring import SCORING_RULES, score
+from .targets import TargetContext, compute_target, years_needed
+from .tree import Tree, build_tree
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Leaves that share one resolved rule, scored together."""
+
+    rule: ResolvedRule
+    leaves: np.ndarray  # indices into the tree's leaves
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario compiled against a data set for one evaluation year."""
+
+    scenario: Scenario
+    data: Dataset
+    tree: Tree
+    year: int
+    t: int  # index of the evaluation year in data.years
+    group_codes: np.ndarray  # (U,)
+    group_names: tuple[str, ...]
+    rule_sets: tuple[RuleSet, ...]
+    direction: np.ndarray  # (L,)
+    values: np.ndarray  # (U, L, T) observed values of the kept leaves
+    assigned: np.ndarray  # (U, L, T) assigned targets
+    bonus: np.ndarray  # (U,) bonus points from the adjustments table, capped
+    deduction: np.ndarray  # (U,) deducted points, capped
+    veto_table: np.ndarray  # (U,) bool
+    veto_reason: tuple[str, ...]  # (U,) text
+
+    @property
+    def where(self) -> str:
+        return source_of(self.scenario) or self.scenario.name
+
+
+def compile_model(scenario: Scenario, data: Dataset, year: int | None = None) -> Model:
+    """Check the scenario against the data for a year (default: the scenario's year, else the last one)."""
+    where = source_of(scenario) or scenario.name
+    year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
+    if year not in data.years:
+        raise EvaluationError(Problem(data.source, f"the data have no observations for {year}",
+                                      f"choose one of the years {data.years[0]}–{data.years[-1]} (--year)"))
+    t = data.years.index(year)
+    tree = build_tree(scenario, data)
+    ind = data.indicators.set_index("indicator")
+    values = data.cube[:, tree.leaf_data_index, :]
+    assigned = data.assigned[:, tree.leaf_data_index, :]
+
+    # Units with nothing to score in the evaluation year cannot be ranked.
+    have = (~np.isnan(values[:, :, t]) & tree.applicable).any(axis=1)
+    problems = [
+        Problem(data.source, f"unit {u!r} ({n}) has no values for {year} in any indicator of this scenario",
+                f"add its {year} observations, or remove the unit", field="observations")
+        for u, n, ok in zip(data.units["unit"], data.units["name"], have, strict=True) if not ok
+    ]
+    if problems:
+        raise EvaluationError(problems)
+
+    # Group leaves by their resolved rule so each rule runs once over all its leaves.
+    sets: dict[str, tuple[ResolvedRule, list[int]]] = {}
+    for k, path in enumerate(tree.path):
+        rule = scenario.rule_for(path)
+        sets.setdefault(rule.model_dump_json(), (rule, []))[1].append(k)
+    rule_sets = tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
+
+    problems = []
+    for rs in rule_sets:
+        needs = SCORING_RULES[rs.rule.scoring.rule][0].needs_target
+        if needs and rs.rule.target.rule == "none":
+            names = ", ".join(tree.leaves[k] for k in rs.leaves[:5])
+            problems.append(Problem(where, f"scoring rule `{rs.rule.scoring.rule}` compares with a target, but "
+                                    f"indicators {names} have target rule `none`",
+                                    "give these indicators a target rule (e.g. baseline), or a scoring rule "
+                                    "that needs none (efficacy, minmax, rank_decay, ...)", field="indicators"))
+        if rs.rule.target.rule == "assigned" and len(rs.rule.measures) > 1:
+            problems.append(Problem(where, "assigned targets are one number per indicator, so they cannot serve "
+                                    f"a blend of measures ({', '.join(rs.rule.measures)})",
+                                    "use one measure with `assigned`, or another target rule", field="indicators"))
+        first_needed = min([t - 1 if m != "level" else t for m in rs.rule.measures], default=t)
+        if first_needed < 0:
+            problems.append(Problem(data.source, f"measuring {'/'.join(rs.rule.measures)} in {year} needs "
+                                    f"{year - 1}, which the data do not have",
+                                    "evaluate a later year, or add the earlier year's observations"))
+    if problems:
+        raise ScenarioError(problems)
+
+    # Adjustments for the evaluation year.
+    adj_cfg = scenario.adjustments
+    adj = data.adjustments[data.adjustments["year"] == year]
+    units = list(data.unit_ids)
+    per_unit = adj.groupby(["unit", "kind"])["value"].sum() if len(adj) else pd.Series(dtype=float)
+
+    def points(kind: str, cap: float | None) -> np.ndarray:
+        if not adj_cfg.use_table or not len(adj):
+            return np.zeros(len(units))
+        raw = np.array([per_unit.get((u, kind), 0.0) for u in units], dtype=float)
+        return raw if cap is None else np.minimum(raw, cap)
+
+    veto_rows = adj[adj["kind"] == "veto"] if adj_cfg.veto.use_table and len(adj) else adj.iloc[0:0]
+    reasons = {u: "；".join(r for r in grp["reason"] if r) or "一票否决" for u, grp in veto_rows.groupby("unit")}
+    codes, names = pd.factorize(data.units["group"], sort=False)
+    return Model(
+        scenario=scenario, data=data, tree=tree, year=year, t=t, group_codes=codes, group_names=tuple(names),
+        rule_sets=rule_sets, direction=ind.loc[list(tree.leaves), "direction"].to_numpy(dtype=float),
+        values=values, assigned=assigned,
+        bonus=points("bonus", adj_cfg.bonus_cap), deduction=points("deduction", adj_cfg.deduction_cap),
+        veto_table=np.array([u in reasons for u in units]), veto_reason=tuple(reasons.get(u, "") for u in units),
+    )
+
+
+# ================================================================================================= stages
+@dataclass(frozen=True)
+class LeafStage:
+    """Per unit and leaf: the value, each measure part's measured value, target and share, and the share."""
+
+    value: np.ndarray  # (B, U, L)
+    parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # measure -> (weight (L,), m, q, share)
+    share: np.ndarray  # (B, U, L) blended share (NaN: missing or not applicable)
+
+
+def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
+    """Measures, targets and shares for every leaf; ``values`` (B, U, L, T) defaults to the data."""
+    x = model.values[None] if values is None else values
+    b, u, n_leaves, _ = x.shape
+    t = model.t
+    app = model.tree.applicable[None]
+    share = np.zeros((b, u, n_leaves))
+    parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    problems: list[Problem] = []
+    for rs in model.rule_sets:
+        idx = rs.leaves
+        rule = rs.rule
+        needs = SCORING_RULES[rule.scoring.rule][0].needs_target
+        for name, w in rule.measures.items():
+            series, bad = MEASURES[name](x[:, :, idx, :])  # (B, U, k, T)
+            ser = np.moveaxis(series, 1, 2)  # (B, k, U, T): units next to years for target rules
+            ctx = TargetContext(np.moveaxis(model.assigned[:, idx, :], 0, 1), model.group_codes,
+                                model.direction[idx][:, None], model.data.years)
+            q = np.moveaxis(compute_target(rule.target, ser, t, ctx), 1, 2)  # (B, U, k)
+            m = series[..., t]
+            m = np.where(app[..., idx], m, np.nan)
+            used_bad = bad[..., t] | bad[..., list(years_needed(rule.target, t))].any(axis=-1)
+            if rule.nonpositive_base == "error" and (used_bad & app[..., idx]).any():
+                problems += _cell_problems(model, idx, used_bad & app[..., idx],
+                                           f"growth is measured from a zero or negative base ({name})",
+                                           "set `nonpositive_base: missing` for this indicator, or measure the "
+                                           "increment or level instead of growth")
+                continue
+            missing_target = needs & ~np.isnan(m) & np.isnan(q)
+            if missing_target.any():
+                if rule.nonpositive_base == "missing" and (used_bad & missing_target).all():
+                    m = np.where(missing_target, np.nan, m)
+                else:
+                    problems += _target_problems(model, rule, name, idx, missing_target)
+                    continue
+            try:
+                s = score(rule.scoring, m, q, model.direction[idx], model.group_codes)
+            except RuleInputError as exc:
+                problems += _cell_problems(model, idx, np.asarray(exc.mask), exc.message, exc.fix)
+                continue
+            slot = parts.setdefault(name, (np.zeros(n_leaves), np.full((b, u, n_leaves), np.nan),
+                                           np.full((b, u, n_leaves), np.nan), np.full((b, u, n_leaves), np.nan)))
+            slot[0][idx] = w
+            slot[1][..., idx] = m
+            slot[2][..., idx] = q
+            slot[3][..., idx] = s
+            share[..., idx] += w * s  # NaN in any part makes the blend missing
+    if problems:
+        raise EvaluationError(_dedupe(problems))
+    share = np.where(app, share, np.nan)
+    if model.scenario.aggregation.missing == "zero":
+        share = np.where(app & np.isnan(share), 0.0, share)
+    value = np.where(app, x[..., t], np.nan)
+    return LeafStage(value, parts, share)
+
+
+@dataclass(frozen=True)
+class TotalStage:
+    node_scores: np.ndarray  # (B, U, N) on the 100-point indicator scale
+    effective: np.ndarray  # (B, U, N) share of the root each node carries
+    base: np.ndarray  # (B, U) points before adjustments
+    bonus: np.ndarray  # (B, U)
+    deduction: np.ndarray  # (B, U)
+    vetoed: np.ndarray  # (B, U) bool
+    final: np.ndarray  # (B, U)
+
+
+def total_stage(model: Model, leaf: LeafStage, weights: np.ndarray | None = None) -> TotalStage:
+    """Aggregate up the tree, then add bonus points, deduct, and apply veto conditions."""
+    try:
+        node, eff = aggregate(model.tree, leaf.share * 100.0, weights)
+    except RuleInputError as exc:
+        mask = np.asarray(exc.mask)[..., : model.tree.n_leaves]
+        raise EvaluationError(_cell_problems(model, np.arange(model.tree.n_leaves), mask, exc.message,
+                                             exc.fix)) from None
+    b = node.shape[0]
+    base = node[..., -1] * model.scenario.total / 100.0
+    vetoed = np.broadcast_to(model.veto_table, base.shape).copy()
+    leaves = model.tree.leaves
+    for c in model.scenario.adjustments.veto.conditions:
+        if c.indicator not in leaves:
+            continue
+        v = leaf.value[..., leaves.index(c.indicator)]
+        with np.errstate(invalid="ignore"):
+            if c.at_least is not None:
+                vetoed |= v >= c.at_least
+            if c.at_most is not None:
+                vetoed |= v <= c.at_most
+    bonus = np.broadcast_to(model.bonus, (b, base.shape[1]))
+    deduction = np.broadcast_to(model.deduction, (b, base.shape[1]))
+    final = base + bonus - deduction
+    return TotalStage(node, eff, base, bonus, deduction, vetoed, final)
+
+
+@dataclass(frozen=True)
+class RankStage:
+    rank: np.ndarray  # (B, U) rank within group by the scenario's tie rule
+    rank_lo: np.ndarray  # first place of the tie block
+    rank_hi: np.ndarray  # last place of the tie block
+    grade: np.ndarray  # (B, U) grade code, 0 = best, -1 = none
+
+
+def rank_stage(model: Model, totals: TotalStage) -> RankStage:
+    """Rank within groups (stated tie rule and tie-breaks; vetoed units last if so set), then grade."""
+    cfg = model.scenario.ranking
+    tb = [totals.node_scores[..., model.tree.index(n)] for n in cfg.tie_break]
+    primary = totals.final
+    if model.scenario.adjustments.veto.rank_last:
+        tb = [totals.final, *tb]
+        primary = np.where(np.isnan(totals.final), np.nan, (~totals.vetoed).astype(float))
+    codes = model.group_codes
+
+    def rk(ties: str) -> np.ndarray:
+        return group_rank(primary, codes, ties, tie_break=tb, decimals=cfg.decimals)
+
+    rank = rk(cfg.ties)
+    lo, hi = (rank, rank) if cfg.ties == "first" else (rk("min"), rk("max"))
+    grade = assign_grades(totals.final, lo, hi, codes, model.scenario.grading, totals.vetoed,
+                          model.scenario.adjustments.veto)
+    return RankStage(rank, lo, hi, grade)
+
+
+# ================================================================================================ errors
+def _cell_problems(model: Model, idx: np.ndarray, mask: np.ndarray, message: str, fix: str) -> list[Problem]:
+    """One problem per offending (unit, indicator), from a (B, U, k) mask over the leaves ``idx``."""
+    cells = np.argwhere(np.asarray(mask).any(axis=0))
+    units = model.data.units
+    out = []
+    for ui, ki in cells[:30]:
+        leaf = model.tree.leaves[int(idx[ki])]
+        out.append(Problem(model.data.source, f"unit {units['unit'].iat[ui]!r} ({units['name'].iat[ui]}), "
+                           f"indicator {leaf!r}, {model.year}: {message}", fix, field=leaf))
+    if len(cells) > 30:
+        out.append(Problem(model.data.source, f"... and {len(cells) - 30} more cells with the same problem", fix))
+    return out
+
+
+def _target_problems(model: Model, rule: ResolvedRule, measure: str, idx: np.ndarray,
+                     mask: np.ndarray) -> list[Problem]:
+    """Say why a target is missing: which year the rule needs and the data lack, or no assigned target."""
+    years = model.data.years
+    out = []
+    cells = np.argwhere(np.asarray(mask).any(axis=0))
+    for ui, ki in cells[:30]:
+        li = int(idx[ki])
+        leaf = model.tree.leaves[li]
+        unit = model.data.units["unit"].iat[ui]
+        name = model.data.units["name"].iat[ui]
+        head = f"unit {unit!r} ({name}), indicator {leaf!r}, {model.year}"
+        if rule.target.rule == "assigned":
+            out.append(Problem(model.data.source, f"{head}: no assigned target",
+                               f"add a row (unit {unit}, indicator {leaf}, year {model.year}) to the targets table, "
+                               "or use another target rule", field="targets"))
+            continue
+        need = list(years_needed(rule.target, model.t))
+        offset = 0 if measure == "level" else 1
+        first = min(need, default=model.t) - offset
+        series = model.values[ui, li, :]
+        lacking = [model.year - model.t + k for k in range(first, model.t) if k < 0 or np.isnan(series[k])]
+        if lacking:
+            shown = ", ".join(str(y) for y in lacking)
+            msg = (f"{head}: the {rule.target.rule} target of the {measure} needs the values of "
+                   f"{model.year - model.t + first}–{model.year - 1}, and the data lack {shown}")
+            fix = (f"add the missing years to the observations, evaluate a later year, or lower `years`/`min_years` "
+                   f"of the target rule (data years: {years[0]}–{years[-1]})")
+        else:
+            msg = f"{head}: the {rule.target.rule} target of the {measure} cannot be computed"
+            fix = "check the indicator's values in the years before, or use another target rule"
+        out.append(Problem(model.data.source, msg, fix, field=leaf))
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

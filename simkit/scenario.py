@@ -1,0 +1,452 @@
+"""Scenarios (考核方案): a rule set as plain, validated, frozen data, loaded from YAML.
+
+A scenario says how every indicator is measured, targeted and scored, how scores are weighted and
+aggregated up the indicator tree, which adjustments and vetoes apply, how units are ranked within their
+groups and graded, and what follows from a grade.  Every number is a parameter.
+
+A scenario file may ``extends: other.yaml`` (a path relative to the file) and then states only what
+differs: mappings are merged key by key, everything else (lists, numbers, rules) is replaced whole.
+
+>>> s = Scenario.model_validate({"name": "demo", "weights": {"mode": "relative"}})
+>>> s.defaults.scoring.rule, s.ranking.ties
+('completion', 'min')
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .consequences import Consequences
+from .errors import Problem, ScenarioError
+from .measures import MEASURES
+from .ranking import TIE_RULES
+from .scoring import SCORING_RULES
+from .targets import TARGET_RULES
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _union(registry: dict[str, tuple[type[BaseModel], Any]]) -> Any:
+    models = tuple(model for model, _ in registry.values())
+    return Annotated[Union[models], Field(discriminator="rule")]  # noqa: UP007 - built at runtime
+
+
+TargetRule = _union(TARGET_RULES)
+ScoringRule = _union(SCORING_RULES)
+MeasureName = Literal["level", "increment", "growth"]
+
+
+class IndicatorRule(_Model):
+    """How one indicator (or every leaf under a node) is measured, targeted and scored.
+
+    In ``indicators:`` every field is optional and a deeper node wins; a ``target`` or ``scoring`` given
+    there replaces the inherited rule whole (parameters not written take the rule's defaults).
+    """
+
+    measures: dict[MeasureName, float] | None = Field(
+        None,
+        description="What is measured, with blend weights summing to 1: {level: 1} (总量), {increment: 1} "
+        "(增量), {growth: 1} (增速) or a blend such as {increment: 0.4, growth: 0.6}. Each part is "
+        "targeted and scored on its own; the shares are blended.",
+    )
+    target: TargetRule | None = Field(None, description="The target rule: " + ", ".join(TARGET_RULES) + ".")
+    scoring: ScoringRule | None = Field(None, description="The scoring rule: " + ", ".join(SCORING_RULES) + ".")
+    nonpositive_base: Literal["error", "missing"] | None = Field(
+        None,
+        description="Growth from a zero or negative base: `error` (stop and say where) or `missing` "
+        "(treat that growth as a missing value).",
+    )
+
+    @field_validator("measures")
+    @classmethod
+    def _blend(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("name at least one measure: level, increment or growth")
+        if any(w < 0 for w in v.values()):
+            raise ValueError("measure weights cannot be negative")
+        if abs(sum(v.values()) - 1.0) > 1e-9:
+            raise ValueError(f"measure weights must sum to 1, they sum to {sum(v.values()):g}")
+        return v
+
+
+class ResolvedRule(_Model):
+    """An indicator's complete rule after defaults and overrides are merged."""
+
+    measures: dict[MeasureName, float]
+    target: TargetRule
+    scoring: ScoringRule
+    nonpositive_base: Literal["error", "missing"]
+
+
+_DEFAULT_RULE = IndicatorRule.model_validate(
+    {
+        "measures": {"level": 1.0},
+        "target": {"rule": "none"},
+        "scoring": {"rule": "minmax"},
+        "nonpositive_base": "error",
+    }
+)
+
+
+class Weights(_Model):
+    """Weights of the indicator tree's nodes.
+
+    ``points`` (分值): the first-level nodes' points sum to ``total`` and under every node the children's
+    points sum to the node's points, checked for each track (a unit sees only its track's indicators).
+    ``relative``: any non-negative numbers, normalised among siblings (as COINr does).  A node not listed
+    takes the ``weight`` column of the data's indicators table (or 1 in relative mode).
+    """
+
+    mode: Literal["points", "relative"] = Field("points", description="`points` or `relative`.")
+    children: Literal["exact", "scale"] = Field(
+        "exact",
+        description="Points mode: `exact` checks that sub-indicators' points add up to their parent's; `scale` "
+        "takes them as relative within the parent (so changing a first-level item's points rescales its "
+        "sub-items). The first level must add up to `total` either way.",
+    )
+    values: dict[str, float] = Field(default_factory=dict, description="Weight per node id.")
+    tolerance: float = Field(1e-6, ge=0, description="Allowed rounding error when checking point sums.")
+
+    @field_validator("values")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, w in v.items() if not w >= 0]
+        if bad:
+            raise ValueError(f"weights must be 0 or more: {', '.join(bad)}")
+        return v
+
+
+class Aggregation(_Model):
+    """How children's scores combine into their parent's score at every level of the tree."""
+
+    method: Literal["arithmetic", "geometric"] = Field("arithmetic", description="Weighted mean used.")
+    by_node: dict[str, Literal["arithmetic", "geometric"]] = Field(
+        default_factory=dict, description="A different method for particular nodes (id → method)."
+    )
+    missing: Literal["renormalise", "zero"] = Field(
+        "renormalise",
+        description="A missing value: `renormalise` the weights over the children a unit has (COINr), "
+        "or count it as a score of 0.",
+    )
+
+
+class VetoCondition(_Model):
+    """A veto triggered by an indicator's value in the evaluation year (e.g. major accidents ≥ 1)."""
+
+    indicator: str = Field(description="Leaf indicator id.")
+    at_least: float | None = Field(None, description="Veto when the value is at least this.")
+    at_most: float | None = Field(None, description="Veto when the value is at most this.")
+
+    @model_validator(mode="after")
+    def _one(self) -> VetoCondition:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least or at_most")
+        return self
+
+
+class Veto(_Model):
+    """一票否决: what a veto does.  Vetoes come from the data's adjustments table and from conditions."""
+
+    conditions: tuple[VetoCondition, ...] = Field((), description="Indicator conditions that trigger a veto.")
+    use_table: bool = Field(True, description="Apply `veto` rows of the data's adjustments table.")
+    best_grade: str | None = Field(
+        None, description="The best grade a vetoed unit can get (e.g. 良好: it cannot be 优秀); none = no limit."
+    )
+    grade: str | None = Field(None, description="Force this grade on a vetoed unit (e.g. 较差).")
+    rank_last: bool = Field(False, description="Rank vetoed units after every unit that is not vetoed.")
+
+
+class Adjustments(_Model):
+    """Points outside the 100-point scale (加分、扣分) and vetoes."""
+
+    use_table: bool = Field(True, description="Apply bonus and deduction rows of the adjustments table.")
+    bonus_cap: float | None = Field(None, ge=0, description="Most bonus points a unit can get; none = no cap.")
+    deduction_cap: float | None = Field(None, ge=0, description="Most points deducted; none = no cap.")
+    veto: Veto = Field(default_factory=Veto, description="One-vote veto (一票否决).")
+
+
+class Ranking(_Model):
+    """Ranking within each group."""
+
+    ties: Literal["min", "max", "dense", "first"] = Field(
+        "min", description="Tie rule: min (1 2 2 4), max (1 3 3 4), dense (1 2 2 3), first (1 2 3 4)."
+    )
+    tie_break: tuple[str, ...] = Field(
+        (), description="Node ids whose scores break ties on the total, in order (then unit id order for `first`)."
+    )
+    decimals: int = Field(6, ge=0, le=12, description="Totals are compared after rounding to this many decimals.")
+
+    @field_validator("ties")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        assert v in TIE_RULES
+        return v
+
+
+class Grade(_Model):
+    """One grade, best first in the list.  A quota (``share`` or ``count``) and/or a minimum score."""
+
+    name: str = Field(description="Grade name, e.g. 优秀.")
+    name_en: str | None = Field(None, description="English name, e.g. Excellent.")
+    share: float | None = Field(None, ge=0, le=1, description="Quota as a share of the group (e.g. 0.25).")
+    count: int | None = Field(None, ge=0, description="Quota as a number of units (e.g. 1).")
+    min_score: float | None = Field(None, description="Lowest total for this grade (score band).")
+    from_: Literal["top", "bottom"] = Field(
+        "top", alias="from", description="`bottom`: the quota is filled from the bottom of the group (末位)."
+    )
+
+    @model_validator(mode="after")
+    def _one_quota(self) -> Grade:
+        if self.share is not None and self.count is not None:
+            raise ValueError(f"grade {self.name}: give share or count, not both")
+        if self.from_ == "bottom" and self.share is None and self.count is None:
+            raise ValueError(f"grade {self.name}: a bottom grade needs a share or a count")
+        return self
+
+
+class Grading(_Model):
+    """Grades by score bands, by quota within each group, or both.
+
+    Bottom quotas are filled first, from the last place up; then the other grades in order from the top,
+    each taking the best units not yet graded that reach its ``min_score``, up to its quota.  The last
+    grade without a quota takes the rest.  A bottom quota never takes a group's only unit.
+    """
+
+    grades: tuple[Grade, ...] = Field(
+        (
+            Grade(name="优秀", name_en="Excellent", min_score=90),
+            Grade(name="良好", name_en="Good", min_score=80),
+            Grade(name="一般", name_en="Fair", min_score=60),
+            Grade(name="较差", name_en="Poor"),
+        ),
+        description="The grades, best first.",
+        min_length=1,
+    )
+    rounding: Literal["floor", "round", "ceil"] = Field(
+        "floor", description="How share × group size becomes a whole quota (round: half up)."
+    )
+    ties: Literal["share", "exclude"] = Field(
+        "share",
+        description="Units tied at a quota's edge: `share` gives all of them the better grade (the quota "
+        "can be exceeded), `exclude` gives it to none of them.",
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> Grading:
+        names = [g.name for g in self.grades]
+        if len(set(names)) != len(names):
+            raise ValueError("grade names must be unique")
+        return self
+
+
+class Scenario(_Model):
+    """A complete rule set.  See docs/scenario-reference.md for every field."""
+
+    name: str = Field(description="Short name, e.g. 益阳2018改革方案.")
+    name_en: str | None = Field(None, description="English name.")
+    description: str = Field("", description="What the scenario is and where its rules come from.")
+    year: int | None = Field(None, description="Default evaluation year; none = the last year in the data.")
+    total: float = Field(100.0, gt=0, description="Points of the whole scale (百分制 = 100).")
+    include_subjective: bool = Field(
+        False, description="Keep subjective indicators (survey, mutual scoring); the reform removes them."
+    )
+    weights: Weights = Field(default_factory=Weights, description="Weights of the tree's nodes.")
+    aggregation: Aggregation = Field(default_factory=Aggregation, description="Aggregation up the tree.")
+    defaults: IndicatorRule = Field(_DEFAULT_RULE, description="The rule for every leaf not overridden.")
+    indicators: dict[str, IndicatorRule] = Field(
+        default_factory=dict, description="Overrides by leaf or node id; a deeper node wins."
+    )
+    adjustments: Adjustments = Field(default_factory=Adjustments, description="Bonus, deductions, vetoes.")
+    ranking: Ranking = Field(default_factory=Ranking, description="Ranking within groups.")
+    grading: Grading = Field(default_factory=Grading, description="Grades.")
+    consequences: Consequences = Field(default_factory=Consequences, description="Bonuses, awards, accountability.")
+
+    _source: str | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _complete_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("defaults"), dict):
+            base = _DEFAULT_RULE.model_dump(exclude_none=True, by_alias=True)
+            data = {**data, "defaults": {**base, **data["defaults"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _check_veto_grades(self) -> Scenario:
+        names = {g.name for g in self.grading.grades}
+        for label, value in (("best_grade", self.adjustments.veto.best_grade), ("grade", self.adjustments.veto.grade)):
+            if value is not None and value not in names:
+                raise ValueError(f"adjustments.veto.{label} {value!r} is not a grade; grades are {sorted(names)}")
+        return self
+
+    # ------------------------------------------------------------------ rules per indicator
+    def rule_for(self, path: tuple[str, ...]) -> ResolvedRule:
+        """The complete rule of a leaf, given the node ids from its first-level ancestor down to it."""
+        merged = self.defaults.model_dump(exclude_none=True, by_alias=True)
+        for node in path:
+            if node in self.indicators:
+                merged.update(self.indicators[node].model_dump(exclude_none=True, by_alias=True))
+        return ResolvedRule.model_validate(merged)
+
+    # ------------------------------------------------------------------ changes and identity
+    def override(self, changes: dict[str, Any]) -> Scenario:
+        """A new scenario with ``changes`` merged in (mappings key by key), validated again.
+
+        >>> s = Scenario.model_validate({"name": "a"})
+        >>> s.override({"grading": {"rounding": "ceil"}}).grading.rounding
+        'ceil'
+        """
+        return Scenario.model_validate(deep_merge(self.to_dict(), changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (as written in YAML), suitable for ``model_validate`` and for saving."""
+        return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the complete rule set (after `extends` is resolved), stable across runs."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``change`` into a copy of ``base``: mappings key by key, anything else replaced whole.
+
+    A mapping that names a ``rule`` (a target or scoring rule) replaces the inherited one whole.
+    """
+    out = copy.deepcopy(base)
+    for key, value in change.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and "rule" not in value:
+            out[key] = deep_merge(old, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(Problem(where, "the scenario file does not exist", "check the path")) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(Problem(where, "the file is not UTF-8 text", "save the file as UTF-8")) from None
+    except OSError as exc:
+        raise ScenarioError(Problem(where, f"the file cannot be read ({exc.strerror})", "check the path")) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        detail = getattr(exc, "problem", None) or str(exc)
+        col = f", column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError(
+            Problem(where, f"YAML syntax error{col}: {detail}", "fix the YAML at that line (indentation, "
+                    "a missing colon, an unclosed quote or bracket)", row=row)
+        ) from None
+    if doc is None:
+        raise ScenarioError(Problem(where, "the scenario file is empty", "write at least `name: ...`"))
+    if not isinstance(doc, dict):
+        raise ScenarioError(Problem(where, "a scenario must be a mapping of fields (name:, weights:, ...)",
+                                    "start the file with `name: ...`; see docs/scenario-reference.md"))
+    return doc
+
+
+def _resolve(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " → ".join(p.name for p in (*seen, path))
+        raise ScenarioError(Problem(str(path), f"`extends` goes round in a circle: {chain}",
+                                    "remove one of the `extends` lines"))
+    doc = _read_yaml(path)
+    parent = doc.pop("extends", None)
+    if parent is None:
+        return doc
+    if not isinstance(parent, str):
+        raise ScenarioError(Problem(str(path), "`extends` must be a file name", "write e.g. `extends: base.yaml`",
+                                    field="extends"))
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise ScenarioError(Problem(str(path), f"`extends` names {parent!r}, which does not exist next to this file",
+                                    "correct the file name", field="extends"))
+    return deep_merge(_resolve(parent_path, (*seen, path)), doc)
+
+
+def _problems_from(exc: ValidationError, where: str) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+        # Pydantic puts the union tag in the location (e.g. scoring.completion.cap); keep it, it helps.
+        msg = err["msg"]
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            fix = "remove it or correct its spelling; docs/scenario-reference.md lists every field"
+            msg = "unknown field"
+        elif kind == "union_tag_invalid":
+            fix = f"use one of the listed rules; {msg}"
+            msg = "unknown rule"
+        elif kind == "union_tag_not_found":
+            fix = "add `rule: <name>`"
+        elif kind == "missing":
+            fix = "add this field"
+        else:
+            fix = "correct the value; docs/scenario-reference.md says what it takes"
+        got = err.get("input")
+        if kind not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
+            msg = f"{msg} (got {got!r})"
+        out.append(Problem(where, msg, fix, field=loc or None))
+    return out
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (`extends`) and validate a scenario YAML file; raise ``ScenarioError`` naming every problem."""
+    path = Path(path)
+    doc = _resolve(path, ())
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(_problems_from(exc, str(path))) from None
+    scenario._source = str(path)
+    return scenario
+
+
+def scenario_from_dict(doc: dict[str, Any], where: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data, raising ``ScenarioError`` like ``load_scenario``."""
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(_problems_from(exc, where)) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (``scenarios/schema.json`` is this, written out)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Another scenario file (relative path) this one starts from; only differences follow.",
+    }
+    schema["title"] = "simkit scenario"
+    return schema
+
+
+def source_of(scenario: Scenario) -> str | None:
+    """The file a scenario was loaded from, if any."""
+    return scenario._source
+
+
+MEASURE_NAMES = tuple(MEASURES)

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Set up simkit and run its main job or its tests, with nothing but Python 3.11+ on the machine.
+
+    python3 tasks.py main   # create .venv, install simkit, run the 2018 reform against the legacy rules
+    python3 tasks.py test   # create .venv, install simkit with test extras, run every test
+
+Both are idempotent: a second run reuses .venv and only installs what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def sh(*cmd: str | Path, check: bool = True, **kw: object) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check, **kw).returncode  # type: ignore[arg-type]
+
+
+def ensure_env(extras: str = "") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"simkit needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+        sh(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    sh(PY, "-m", "pip", "install", "-q", "-e", target)
+
+
+def ensure_browser() -> None:
+    """Headless Chromium for the dashboard test: Debian's package, installed when we are root with apt."""
+    if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        sh("apt-get", "update", "-qq", env=env)
+        sh("apt-get", "install", "-y", "-qq", "chromium", env=env)
+    else:
+        print("note: chromium is not installed and cannot be installed here (needs root and apt); the browser "
+              "test will be skipped", flush=True)
+
+
+def main_job() -> None:
+    ensure_env()
+    simkit = BIN / "simkit"
+    sh(simkit, "compare", "scenarios/legacy_totals.yaml", "scenarios/yiyang_2018_reform.yaml", "--out", "out")
+
+
+def test() -> None:
+    ensure_env("test,notebooks,dist")
+    ensure_browser()
+    sh(BIN / "ruff", "check", "simkit", "tests", "benchmarks", "scripts", "tasks.py")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    code = sh(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:], check=False, env=env)
+    if code == 5:
+        print("pytest collected no tests: that is a failure here", flush=True)
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    jobs = {"main": main_job, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in jobs:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(jobs)}}} [pytest args for test]")
+    jobs[sys.argv[1]]()
