@@ -54,7 +54,8 @@ def ensure_browser() -> None:
 def main_job() -> None:
     ensure_env()
     simkit = BIN / "simkit"
-    sh(simkit, "compare", "scenarios/legacy_totals.yaml", "scenarios/yiyang_2018_reform.yaml", "--out", "out")
+    sh(simkit, "compare", "scenarios/legacy_totals.yaml", "scenarios/yiyang_2018_reform.yaml", "--out", "out",
+       "--size", "gdp")
 
 
 def test() -> None:

@@ -19,22 +19,29 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
 from .coinr import read_coinr
+from .compare import Comparison, compare
 from .data import Dataset, load_data
 from .errors import DataError, EvaluationError, Problem, ScenarioError, SimkitError
-from .result import Result, evaluate
+from .explain import Explanation, explain
+from .result import Result, evaluate, evaluate_history
 from .scenario import Scenario, load_scenario
 
 __all__ = [
+    "Comparison",
     "DataError",
     "Dataset",
     "EvaluationError",
+    "Explanation",
     "Problem",
     "Result",
     "Scenario",
     "ScenarioError",
     "SimkitError",
     "__version__",
+    "compare",
     "evaluate",
+    "evaluate_history",
+    "explain",
     "load_data",
     "load_scenario",
     "read_coinr",

@@ -142,6 +142,83 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
 
 
 @main.command()
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("reform", type=click.Path(path_type=Path))
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year. Default: the base scenario's, else the last.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for comparison.csv, comparison.xlsx, both results and manifest.json.")
+@click.option("--size", default=None, help="Size measure (unit attribute or indicator id) for the size-rank "
+              "correlation, e.g. gdp.")
+@_lang_option
+@handles_errors
+def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, out: Path, size: str | None,
+            lang: str) -> None:
+    """Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
+    from .compare import COMPARISON_HEADERS
+    from .compare import compare as run_compare
+    from .data import load_data
+    from .excel import write_csv_safe, write_report
+    from .scenario import load_scenario
+
+    sb, sr = load_scenario(base), load_scenario(reform)
+    data = load_data(data_path)
+    cmp = run_compare(sb, sr, data, year)
+    synthetic_banner(data)
+    print_ranked(cmp.base, lang)
+    print_ranked(cmp.reform, lang)
+    zh = lang == "zh"
+    cols = ["group", "name", "rank_base", "rank_reform", "rank_change", "grade_base", "grade_reform",
+            "payout_base", "payout_reform", "payout_change"]
+    table = cmp.units[cols].copy()
+    print_table(table.rename(columns=COMPARISON_HEADERS if zh else {}),
+                "改革前后对比 (基准 → 改革)" if zh else "Base → reform")
+    bands = cmp.bands.drop(columns="band" if zh else "band_zh")
+    print_table(bands, "赢家与输家 Winners and losers")
+    summary = cmp.summary_table()
+    if size is not None:
+        from .fairness import size_correlation
+
+        for label, res in (("base", cmp.base), ("reform", cmp.reform)):
+            for row in size_correlation(res, size).itertuples():
+                summary.loc[len(summary)] = [f"size_rho_{label} [{row.group}, {size}]", round(row.spearman_rho, 3)]
+    print_table(summary, "汇总 Summary")
+    print_table(cmp.decomposition, "分步分解 Sequential decomposition (order matters)")
+    manifest = {**cmp.reform.manifest(), "base_scenario": cmp.base.manifest()["scenario"]}
+    with output_dir(out) as tmp:
+        write_csv_safe(cmp.units, tmp / "comparison.csv")
+        write_csv_safe(cmp.base.units, tmp / "results_base.csv")
+        write_csv_safe(cmp.reform.units, tmp / "results_reform.csv")
+        write_report(tmp / "comparison.xlsx", {
+            "对比 Comparison": cmp.units, "赢家输家 Winners": cmp.bands, "汇总 Summary": summary,
+            "分解 Decomposition": cmp.decomposition, "基准 Base": cmp.base.units, "改革 Reform": cmp.reform.units,
+        }, headers=COMPARISON_HEADERS, up_down_columns=("rank_change", "payout_change", "payout_change_pct"),
+            manifest=manifest)
+        write_json(manifest, tmp / "manifest.json")
+    click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("unit")
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year.")
+@_lang_option
+@handles_errors
+def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None, lang: str) -> None:
+    """Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
+    from .data import load_data
+    from .result import evaluate
+    from .scenario import load_scenario
+
+    result = evaluate(load_scenario(scenario), load_data(data_path), year)
+    exp = result.explain(unit)
+    click.echo(exp.text(lang))
+    show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
+    print_table(show, "指标贡献 Indicator contributions")
+
+
+@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @_data_option
 @handles_errors

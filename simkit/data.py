@@ -11,7 +11,10 @@ read, never modified.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -130,9 +133,14 @@ def load_data(path: str | Path | None = None) -> Dataset:
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         raw, problems, names = _read_xlsx(path)
     else:
-        raise DataError(Problem(str(path), "this is neither a folder nor an .xlsx workbook",
-                                "give a folder holding units.csv, indicators.csv and observations.csv, "
-                                "or an .xlsx workbook (`simkit template` writes an empty one)"))
+        suffix = path.suffix.lower()
+        fix = ("give a folder holding units.csv, indicators.csv and observations.csv, "
+               "or an .xlsx workbook (`simkit template` writes an empty one)")
+        if suffix in (".xls", ".et", ".ods", ".numbers"):
+            fix = f"open it in Excel or WPS and save it as an Excel workbook (.xlsx); {suffix} files are not read"
+        elif suffix == ".csv":
+            fix = f"give the folder that holds the CSV files ({path.parent}), not one file"
+        raise DataError(Problem(str(path), "this is neither a folder nor an .xlsx workbook", fix))
     if problems:
         raise DataError(problems)
     synthetic = (path / "README.md").exists() and "SYNTHETIC" in (path / "README.md").read_text("utf-8").upper()
@@ -151,18 +159,63 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
                 problems.append(Problem(str(f), f"the required table `{table}` is missing",
                                         f"add {table}.csv to {path} (columns: {', '.join(TABLES[table])})"))
             continue
+        columns = ", ".join(TABLES[table])
         try:
-            frame = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True)
+            # Blank lines are read (and dropped below) so that `_row` stays the line number a spreadsheet shows.
+            frame = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False)
         except UnicodeDecodeError:
-            problems.append(Problem(str(f), "the file is not UTF-8 text", "save it as CSV UTF-8"))
+            problems.append(_not_utf8(f))
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        except pd.errors.EmptyDataError:
+            problems.append(Problem(str(f), "the file is empty", f"write the header row ({columns}) and the data"
+                                    + ("" if table in REQUIRED else f", or delete {f.name}: the table is optional"),
+                                    row=1))
+            continue
+        except pd.errors.ParserError as exc:
+            found = re.search(r"line (\d+)", str(exc))
             problems.append(Problem(str(f), f"the CSV cannot be read: {str(exc).strip()}",
-                                    "check that every row has the same number of commas as the header"))
+                                    "check that every row has the same number of commas as the header (a text "
+                                    "holding a comma must be in double quotes)",
+                                    row=int(found.group(1)) if found else None))
             continue
         frame["_row"] = np.arange(len(frame)) + 2
+        cells = [c for c in frame.columns if c != "_row"]
+        frame = frame[~(frame[cells].apply(lambda s: s.str.strip()) == "").all(axis=1)]
+        if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
+            sep = "semicolons" if ";" in cells[0] else "tabs"
+            problems.append(Problem(str(f), f"the columns are separated by {sep}, not commas",
+                                    "save the file as CSV UTF-8 (comma-separated)", row=1))
+            continue
+        from .excel import normalise_header
+
+        frame.columns = [c if c == "_row" else normalise_header(str(c), table) for c in frame.columns]
+        dup = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+        if dup:
+            problems.append(Problem(str(f), f"the header names the column(s) {', '.join(dup)} twice (a Chinese "
+                                    "and an English header name the same column)",
+                                    "keep one of the two columns and delete the other", row=1, field=dup[0]))
+            continue
         raw[table] = frame
     return raw, problems, names
+
+
+def _not_utf8(f: Path) -> Problem:
+    """Say where a CSV stops being UTF-8, and whether it looks like GBK (the Chinese Windows default)."""
+    data = f.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        start = None
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    try:
+        data.decode("gb18030")
+        kind = "it looks like GBK/GB18030, the default of Chinese Windows and Excel"
+    except UnicodeDecodeError:
+        kind = "its encoding is unknown"
+    row = data[:start].count(b"\n") + 1 if start is not None else None
+    return Problem(str(f), f"the file is not UTF-8 text ({kind})",
+                   "save it as UTF-8: in Excel, 另存为 → CSV UTF-8 (逗号分隔) / Save As → CSV UTF-8 "
+                   "(comma delimited); in WPS or a text editor choose the UTF-8 encoding", row=row)
 
 
 def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, str]]:
@@ -221,8 +274,11 @@ class _Checker:
         num = pd.to_numeric(s.where(s != ""), errors="coerce")
         bad = (s != "") & num.isna()
         for row, text in zip(frame.loc[bad, "_row"], s[bad], strict=True):
+            plain = unicodedata.normalize("NFKC", text).replace(",", "")
+            hint = (f"; write {plain} in half-width (ASCII) characters" if plain != text
+                    and pd.notna(pd.to_numeric(plain, errors="coerce")) else "")
             self.add(table, f"the {what} {text!r} is not a number", f"write a plain number in `{col}` "
-                     "(no units or text; leave the cell empty for a missing value)", row=int(row), col=col)
+                     f"(no units or text; leave the cell empty for a missing value){hint}", row=int(row), col=col)
         if not allow_empty:
             for row in frame.loc[s == "", "_row"]:
                 self.add(table, f"the {what} is empty", f"fill in `{col}`", row=int(row), col=col)
@@ -249,7 +305,9 @@ class _Checker:
         for value, grp in frame[bad].groupby(col, sort=False):
             rows = [int(r) for r in grp["_row"]]
             shown = ", ".join(map(str, rows[:8])) + (" ..." if len(rows) > 8 else "")
-            self.add(table, f"unknown {what} {value!r} (rows {shown})", fix, row=rows[0], col=col)
+            close = difflib.get_close_matches(str(value), sorted(valid - {""}), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.add(table, f"unknown {what} {value!r} (rows {shown}){hint}", fix, row=rows[0], col=col)
         return ~bad
 
 

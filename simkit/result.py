@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .engine import LeafStage, Model, RankStage, TotalStage, compile_model, leaf_stage, rank_stage, total_stage
+from .errors import SimkitError
+from .history import LookBack, look_back
 from .measures import MEASURE_LABELS
+from .payouts import MoneyStage, money_stage, round_to_total
 from .ranking import group_rank
 from .scenario import Scenario, source_of
 from .tree import ROOT
@@ -31,6 +34,37 @@ class Result:
     leaf: LeafStage = field(repr=False)
     totals: TotalStage = field(repr=False)
     ranks: RankStage = field(repr=False)
+    money: MoneyStage = field(repr=False)
+    lookback: LookBack = field(repr=False)
+    previous: Result | None = field(default=None, repr=False)
+
+    @cached_property
+    def history(self) -> dict[int, Result]:
+        """This year's result and every earlier one the data allow, by year (oldest first)."""
+        chain: list[Result] = []
+        node: Result | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.previous
+        return {r.year: r for r in reversed(chain)}
+
+    @cached_property
+    def payout_yuan(self) -> np.ndarray | None:
+        """Payouts rounded to the yuan by largest remainder, so that they add up to the exact total."""
+        if self.money.payout is None:
+            return None
+        raw = self.money.payout[0]
+        total = round(float(np.nansum(raw)))
+        return round_to_total(np.nan_to_num(raw)[None], total, priority=-self.ranks.rank)[0]
+
+    def budget(self) -> dict[str, float | None]:
+        """Total paid against the budget (the pool, or the sum of bases when open-ended) and the scale factor."""
+        if self.money.payout is None:
+            return {"paid": None, "budget": None, "difference": None, "scale": None, "pool": None}
+        paid = float(self.payout_yuan.sum())
+        pool = self.scenario.consequences.bonus.pool
+        return {"paid": paid, "budget": self.money.budget, "difference": paid - self.money.budget,
+                "scale": float(self.money.scale[0]), "pool": self.money.budget if pool is not None else None}
 
     @property
     def scenario(self) -> Scenario:
@@ -59,7 +93,7 @@ class Result:
             "unit": u["unit"], "name": u["name"], "name_en": u["name_en"], "group": u["group"],
             "year": m.year,
             "score": self.totals.final[0], "base_score": self.totals.base[0],
-            "bonus": self.totals.bonus[0], "deduction": self.totals.deduction[0],
+            "bonus_points": self.totals.bonus[0], "deduction_points": self.totals.deduction[0],
             "vetoed": self.totals.vetoed[0],
             "veto_reason": [r or ("指标触发否决" if v else "") for r, v in
                             zip(m.veto_reason, self.totals.vetoed[0], strict=True)],
@@ -72,6 +106,24 @@ class Result:
         for k, node in enumerate(tree.nodes):
             if tree.depth[k] == 1 and node != ROOT:
                 df[f"score_{node}"] = self.totals.node_scores[0, :, k]
+        money = self.money
+        if money.payout is not None:
+            df["bonus_base"] = money.base
+            df["bonus_factor"] = money.factor[0]
+            df["payout"] = self.payout_yuan
+        if money.slots is not None:
+            df["award_slots"] = money.slots[0]
+        lb = self.lookback
+        df["previous_rank"] = pd.array(lb.previous_rank, dtype="Int64")
+        df["rank_change"] = pd.array(lb.rank_gain, dtype="Int64")
+        df["score_change"] = lb.score_gain
+        cons = self.scenario.consequences
+        if cons.progress is not None:
+            df["progress_award"] = lb.progress_award
+        if cons.accountability is not None:
+            df["bottom_years"] = lb.bottom_streak
+            df["accountability"] = lb.step
+            df["accountability_en"] = lb.step_en
         df["_g"] = m.group_codes
         df = df.sort_values(["_g", "rank", "unit"], na_position="last").drop(columns="_g")
         return df.reset_index(drop=True)
@@ -150,6 +202,12 @@ class Result:
             parts.append(txt)
         return "；".join(parts)
 
+    def explain(self, unit: str, lang: str | None = None):  # noqa: ANN201 - Explanation
+        """Why ``unit`` (id or name) got its total, rank, grade, bonus and slots; see ``simkit.explain``."""
+        from .explain import explain
+
+        return explain(self, unit)
+
     def manifest(self) -> dict[str, Any]:
         """What produced this result: scenario, data, version, year, time."""
         from . import __version__
@@ -168,21 +226,29 @@ class Result:
     def ranked_table(self, lang: str = "zh") -> pd.DataFrame:
         """The per-unit table with display headers in Chinese (``zh``) or English (``en``)."""
         cols = ["group", "rank", "name", "score", "grade", "vetoed"]
-        df = self.units[cols + (["name_en", "grade_en"])].copy()
+        cols += [c for c in ("payout", "award_slots", "progress_award", "accountability") if c in self.units]
+        df = self.units[[*cols, "name_en", "grade_en", *(["accountability_en"] if "accountability" in cols else [])]]
+        df = df.copy()
         if lang == "en":
             df["name"] = df["name_en"].where(df["name_en"] != "", df["name"])
             df["grade"] = df["grade_en"]
+            if "accountability" in cols:
+                df["accountability"] = df["accountability_en"]
         df = df[cols]
         df["score"] = df["score"].round(2)
+        if "progress_award" in cols:
+            df["progress_award"] = df["progress_award"].map({True: "★", False: ""})
         df["vetoed"] = df["vetoed"].map({True: "是" if lang == "zh" else "yes", False: ""})
         return df.rename(columns=LABELS[lang])
 
 
 LABELS = {
     "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "grade": "等次", "vetoed": "否决",
-           "unit": "编码"},
+           "unit": "编码", "payout": "绩效奖金(元)", "award_slots": "评优指标", "progress_award": "进步奖",
+           "accountability": "问责"},
     "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "grade": "Grade", "vetoed": "Vetoed",
-           "unit": "Id"},
+           "unit": "Id", "payout": "Bonus (yuan)", "award_slots": "Award slots", "progress_award": "Progress award",
+           "accountability": "Accountability"},
 }
 
 
@@ -198,14 +264,66 @@ def evaluate(scenario: Scenario, data: Any = None, year: int | None = None) -> R
     >>> import simkit
     >>> r = simkit.evaluate(simkit.load_scenario("scenarios/yiyang_2018_reform.yaml"))
     >>> sorted(r.units.columns)[:3], r.year
-    (['base_score', 'bonus', 'deduction'], 2018)
+    (['accountability', 'accountability_en', 'award_slots'], 2018)
     """
     from .data import load_data
 
     if data is None:
         data = load_data()
     model = compile_model(scenario, data, year)
+    cons = scenario.consequences
+    needs_past = cons.progress is not None or cons.accountability is not None
+    previous = _chain(scenario, data, before=model.year) if needs_past else None
+    return _evaluate_model(model, previous)
+
+
+def _evaluate_model(model: Model, previous: Result | None) -> Result:
     leaf = leaf_stage(model)
     totals = total_stage(model, leaf)
     ranks = rank_stage(model, totals)
-    return Result(model, leaf, totals, ranks)
+    money = money_stage(model, totals, ranks)
+    cons = model.scenario.consequences
+    names = [g.name for g in model.scenario.grading.grades]
+    grade_names = [names[c] if c >= 0 else None for c in ranks.grade[0]]
+    lb = look_back(ranks.rank[0], totals.final[0], grade_names, totals.vetoed[0], model.group_codes,
+                   previous.lookback if previous is not None else None,
+                   previous.ranks.rank[0] if previous is not None else None,
+                   previous.totals.final[0] if previous is not None else None,
+                   cons.progress, cons.accountability, cons.veto.progress)
+    return Result(model, leaf, totals, ranks, money, lb, previous)
+
+
+def _chain(scenario: Scenario, data: Any, before: int) -> Result | None:
+    """Results of the data's years before ``before``, each linked to the one before it.
+
+    Years too early for the rules (a baseline without enough history) are skipped, but only at the start:
+    once a year has evaluated, a later year that fails is an error.
+    """
+    previous: Result | None = None
+    for y in data.years:
+        if y >= before:
+            break
+        try:
+            previous = _evaluate_model(compile_model(scenario, data, y), previous)
+        except SimkitError:
+            if previous is not None:
+                raise
+    return previous
+
+
+def evaluate_history(scenario: Scenario, data: Any = None, years: tuple[int, ...] | None = None) -> dict[int, Result]:
+    """Evaluate every year the data allow (or just ``years``), oldest first, each knowing the one before.
+
+    >>> import simkit
+    >>> list(simkit.evaluate_history(simkit.load_scenario("scenarios/yiyang_2018_reform.yaml")))
+    [2015, 2016, 2017, 2018]
+    """
+    from .data import load_data
+
+    if data is None:
+        data = load_data()
+    last = _chain(scenario, data, before=(max(years) if years else data.years[-1]) + 1)
+    if last is None:
+        compile_model(scenario, data, data.years[-1])  # raises the reason no year can be evaluated
+        return {}
+    return {y: r for y, r in last.history.items() if years is None or y in years}

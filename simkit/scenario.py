@@ -5,11 +5,12 @@ aggregated up the indicator tree, which adjustments and vetoes apply, how units 
 groups and graded, and what follows from a grade.  Every number is a parameter.
 
 A scenario file may ``extends: other.yaml`` (a path relative to the file) and then states only what
-differs: mappings are merged key by key, everything else (lists, numbers, rules) is replaced whole.
+differs: mappings are merged key by key; lists, numbers, a rule (a mapping with ``rule:``) and a
+``measures`` blend are replaced whole.
 
 >>> s = Scenario.model_validate({"name": "demo", "weights": {"mode": "relative"}})
 >>> s.defaults.scoring.rule, s.ranking.ties
-('completion', 'min')
+('minmax', 'min')
 """
 
 from __future__ import annotations
@@ -283,11 +284,23 @@ class Scenario(_Model):
         return data
 
     @model_validator(mode="after")
-    def _check_veto_grades(self) -> Scenario:
+    def _check_grade_names(self) -> Scenario:
         names = {g.name for g in self.grading.grades}
-        for label, value in (("best_grade", self.adjustments.veto.best_grade), ("grade", self.adjustments.veto.grade)):
-            if value is not None and value not in names:
-                raise ValueError(f"adjustments.veto.{label} {value!r} is not a grade; grades are {sorted(names)}")
+        refs = [(f"adjustments.veto.{k}", v) for k, v in (("best_grade", self.adjustments.veto.best_grade),
+                                                          ("grade", self.adjustments.veto.grade)) if v is not None]
+        c = self.consequences
+        if c.bonus is not None and c.bonus.by == "grade":
+            refs += [("consequences.bonus.factors", g) for g in c.bonus.factors]
+        if c.awards is not None:
+            refs += [("consequences.awards.weights", g) for g in c.awards.weights]
+        if c.progress is not None:
+            refs += [("consequences.progress.exclude_grades", g) for g in c.progress.exclude_grades]
+        if c.accountability is not None:
+            refs += [("consequences.accountability.bottom_grades", g) for g in c.accountability.bottom_grades]
+        bad = [f"{where} names {g!r}" for where, g in refs if g not in names]
+        if bad:
+            raise ValueError(f"{'; '.join(bad)}, which is not a grade of this scenario; the grades are "
+                             f"{', '.join(g.name for g in self.grading.grades)}")
         return self
 
     # ------------------------------------------------------------------ rules per indicator
@@ -326,12 +339,17 @@ class Scenario(_Model):
 def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     """Merge ``change`` into a copy of ``base``: mappings key by key, anything else replaced whole.
 
-    A mapping that names a ``rule`` (a target or scoring rule) replaces the inherited one whole.
+    A mapping that names a ``rule`` (a target or scoring rule) and a ``measures`` blend replace the inherited
+    one whole, since their parts only make sense together.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "measures": {"increment": 0.5, "growth": 0.5}},
+    ...            {"a": {"y": 3}, "measures": {"growth": 1}})
+    {'a': {'x': 1, 'y': 3}, 'measures': {'growth': 1}}
     """
     out = copy.deepcopy(base)
     for key, value in change.items():
         old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict) and "rule" not in value:
+        if isinstance(old, dict) and isinstance(value, dict) and "rule" not in value and key != "measures":
             out[key] = deep_merge(old, value)
         else:
             out[key] = copy.deepcopy(value)
@@ -348,17 +366,42 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(Problem(where, "the file is not UTF-8 text", "save the file as UTF-8")) from None
     except OSError as exc:
         raise ScenarioError(Problem(where, f"the file cannot be read ({exc.strerror})", "check the path")) from None
+    class Loader(yaml.SafeLoader):
+        """safe_load that rejects a key written twice in one mapping (YAML would keep the last silently)."""
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            try:
+                if key in first and key != "<<":
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} is written twice (first at line {first[key] + 1})",
+                        key_node.start_mark)
+                first[key] = key_node.start_mark.line
+            except TypeError:  # an unhashable key: construct_mapping reports it
+                pass
+        return loader.construct_mapping(node)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=Loader)  # a SafeLoader subclass: as safe as safe_load
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         detail = getattr(exc, "problem", None) or str(exc)
-        col = f", column {mark.column + 1}" if mark is not None else ""
-        raise ScenarioError(
-            Problem(where, f"YAML syntax error{col}: {detail}", "fix the YAML at that line (indentation, "
-                    "a missing colon, an unclosed quote or bracket)", row=row)
-        ) from None
+        at = f" at line {row}, column {mark.column + 1}" if mark is not None else ""
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None and mark is not None and cmark.line != mark.line:
+            detail += f" ({context} that starts at line {cmark.line + 1})"
+        if "'\\t'" in detail:  # PyYAML shows a tab as '\t'
+            fix = "indent with spaces, not tabs (replace every tab at the start of a line with spaces)"
+        elif "written twice" in detail:
+            fix = "keep one of the two and move what the other says into it"
+        else:
+            fix = ("fix the YAML at that line or just before it (indentation, a missing colon or space after "
+                   "a colon, an unclosed quote or bracket)")
+        raise ScenarioError(Problem(where, f"YAML syntax error{at}: {detail}", fix, row=row)) from None
     if doc is None:
         raise ScenarioError(Problem(where, "the scenario file is empty", "write at least `name: ...`"))
     if not isinstance(doc, dict):
@@ -388,28 +431,88 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def _problems_from(exc: ValidationError, where: str) -> list[Problem]:
+    import difflib
+    import re
+
+    defs: dict[str, Any] = {}
+
+    def fields_at(path: list[str]) -> list[str]:
+        """The field names a scenario allows at ``path`` (from its JSON Schema); [] if that cannot be told."""
+        try:
+            schema = json_schema()
+            defs.update(schema.get("$defs", {}))
+
+            def deref(node: dict[str, Any]) -> dict[str, Any]:
+                while "$ref" in node:
+                    node = defs[node["$ref"].rsplit("/", 1)[-1]]
+                return node
+
+            node = deref(schema)
+            for part in [*path, None]:
+                while "properties" not in node and (node.get("oneOf") or node.get("anyOf")):
+                    tags = node.get("discriminator", {}).get("mapping", {})
+                    if part in tags:
+                        node, part = deref({"$ref": tags[part]}), "<tag>"
+                        break
+                    live = [deref(o) for o in node.get("oneOf") or node["anyOf"] if o.get("type") != "null"]
+                    if len(live) != 1:
+                        return []
+                    node = live[0]
+                if part is None or part == "<tag>":
+                    continue
+                if part in node.get("properties", {}):
+                    node = deref(node["properties"][part])
+                elif isinstance(node.get("additionalProperties"), dict):
+                    node = deref(node["additionalProperties"])
+                elif isinstance(node.get("items"), dict):
+                    node = deref(node["items"])
+                else:
+                    return []
+            return list(node.get("properties", {}))
+        except Exception:  # only a hint: never let it hide the real problem
+            return []
+
+    def did_you_mean(word: object, choices: list[str]) -> str:
+        close = difflib.get_close_matches(str(word), choices, n=1)
+        return f"; did you mean {close[0]!r}?" if close else ""
+
     out = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+        parts = [str(p) for p in err["loc"] if not str(p).startswith("function-after") and str(p) != "[key]"]
+        loc = ".".join(parts)
         # Pydantic puts the union tag in the location (e.g. scoring.completion.cap); keep it, it helps.
         msg = err["msg"]
+        for noise in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(noise)
         kind = err["type"]
+        ctx = err.get("ctx") or {}
+        got = err.get("input")
+        hint = ""
         if kind == "extra_forbidden":
-            fix = "remove it or correct its spelling; docs/scenario-reference.md lists every field"
-            msg = "unknown field"
+            allowed = fields_at(parts[:-1]) if parts else []
+            msg = f"unknown field {parts[-1]!r}{did_you_mean(parts[-1], allowed)}" if parts else "unknown field"
+            fix = "remove it or correct its spelling; " + (
+                f"the fields here are: {', '.join(allowed)}" if allowed
+                else "docs/scenario-reference.md lists every field")
         elif kind == "union_tag_invalid":
-            fix = f"use one of the listed rules; {msg}"
-            msg = "unknown rule"
+            expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+            msg = f"unknown rule {ctx.get('tag', err.get('input'))!r}{did_you_mean(ctx.get('tag'), expected)}"
+            fix = f"write one of: {', '.join(expected)}" if expected else f"use one of the listed rules; {err['msg']}"
+            loc = f"{loc}.rule" if loc else "rule"
+            got = {}  # the whole rule mapping: not worth repeating
+        elif kind == "literal_error":
+            expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            hint = did_you_mean(got, expected) if isinstance(got, str) else ""
+            fix = f"write one of: {', '.join(expected)}" if expected else "correct the value"
         elif kind == "union_tag_not_found":
             fix = "add `rule: <name>`"
         elif kind == "missing":
             fix = "add this field"
         else:
             fix = "correct the value; docs/scenario-reference.md says what it takes"
-        got = err.get("input")
         if kind not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
             msg = f"{msg} (got {got!r})"
-        out.append(Problem(where, msg, fix, field=loc or None))
+        out.append(Problem(where, msg + hint, fix, field=loc or None))
     return out
 
 

@@ -108,15 +108,17 @@ class DecomposedTarget(_Rule):
 
 
 class RatchetTarget(_Rule):
-    """The ratchet (棘轮): q_{t+1} = q_t + λ (y_t − q_t), λ_up after a year above target, λ_down below.
+    """The ratchet (棘轮): q_{t+1} = q_t + λ (y_t − q_t), λ_up after a year better than target, λ_down after
+    a worse one (better = higher, or lower for a lower-is-better indicator).
 
-    The first target is the baseline of the ``start_years`` years before the first year with enough data,
-    then the ratchet runs forward to the evaluation year.  Weitzman (1980); Leone & Rock (2002).
+    The first target is the average of the ``start_years`` years before the first year with enough data
+    (with the uplift), then the ratchet runs forward to the evaluation year.  Weitzman (1980); Leone & Rock
+    (2002).
     """
 
     rule: Literal["ratchet"] = "ratchet"
-    lambda_up: float = Field(0.5, ge=0, le=1, description="Adjustment speed after a result above target.")
-    lambda_down: float = Field(0.5, ge=0, le=1, description="Adjustment speed after a result below target.")
+    lambda_up: float = Field(0.5, ge=0, le=1, description="Adjustment speed after a result better than target.")
+    lambda_down: float = Field(0.5, ge=0, le=1, description="Adjustment speed after a result worse than target.")
     start_years: int = Field(3, ge=1, le=20, description="Years averaged for the first target.")
     uplift: float = Field(0.0, ge=-1, le=10, description="Relative uplift on the first (baseline) target.")
 
@@ -170,8 +172,11 @@ def _decomposed(p: DecomposedTarget, m: np.ndarray, t: int, ctx: TargetContext) 
     return city * share
 
 
-def ratchet_path(y: np.ndarray, q0: np.ndarray, lambda_up: float, lambda_down: float) -> np.ndarray:
+def ratchet_path(y: np.ndarray, q0: np.ndarray, lambda_up: float, lambda_down: float,
+                 direction: np.ndarray | float = 1.0) -> np.ndarray:
     """Targets q_1..q_n from outcomes y_0..y_{n-1} and a first target q0; y has shape (..., n).
+
+    λ_up applies after a result better than its target (in the indicator's direction), λ_down after a worse one.
 
     >>> ratchet_path(np.array([110.0, 90.0]), np.array(100.0), 0.5, 0.25)
     array([105.  , 101.25])
@@ -179,25 +184,30 @@ def ratchet_path(y: np.ndarray, q0: np.ndarray, lambda_up: float, lambda_down: f
     q = np.array(q0, dtype=float)
     out = np.empty(y.shape)
     for k in range(y.shape[-1]):
-        gap = y[..., k] - q
-        q = q + np.where(gap > 0, lambda_up, lambda_down) * gap
+        q = _ratchet_step(q, y[..., k], lambda_up, lambda_down, direction)
         out[..., k] = q
     return out
 
 
+def _ratchet_step(q: np.ndarray, y: np.ndarray, lambda_up: float, lambda_down: float,
+                  direction: np.ndarray | float) -> np.ndarray:
+    gap = y - q
+    return q + np.where(direction * gap > 0, lambda_up, lambda_down) * gap
+
+
 def _ratchet(p: RatchetTarget, m: np.ndarray, t: int, ctx: TargetContext) -> np.ndarray:
-    # The first year whose start_years predecessors are all present starts the ratchet.
-    start = None
-    for s in range(p.start_years, t + 1):
-        if not np.any(np.isnan(m[..., s - p.start_years : s])):
-            start = s
-            break
-    if start is None:
-        return np.full(m.shape[:-1], np.nan)
-    q0 = uplifted(np.mean(m[..., start - p.start_years : start], axis=-1), p.uplift, 0.0, ctx.direction)
-    if start == t:
-        return q0
-    return ratchet_path(m[..., start:t], q0, p.lambda_up, p.lambda_down)[..., -1]
+    # Each cell starts from its own first full baseline window, then ratchets forward year by year.
+    q = np.full(m.shape[:-1], np.nan)
+    for k in range(p.start_years, t + 1):
+        started = ~np.isnan(q)  # q holds the target of year k − 1 here
+        q = np.where(started, _ratchet_step(q, m[..., k - 1], p.lambda_up, p.lambda_down, ctx.direction), q)
+        window = m[..., k - p.start_years : k]
+        ready = ~np.isnan(window).any(axis=-1) & ~started
+        if ready.any():
+            with np.errstate(invalid="ignore"):
+                first = uplifted(np.mean(window, axis=-1), p.uplift, 0.0, ctx.direction)
+            q = np.where(ready, first, q)
+    return q
 
 
 TargetFn = Callable[[_Rule, np.ndarray, int, TargetContext], np.ndarray]

@@ -1,0 +1,165 @@
+"""Money and award slots from grades and ranks, vectorised over a batch of draws.
+
+- ``bonus_factor``: the float per unit (+20% / +10% / 0 / −20%, or −1 = nothing) by grade or rank tier,
+  with the veto's effect;
+- ``scale_to_pool``: payouts = base × (1 + factor), scaled to a fixed pool if one is set;
+- ``round_to_total``: whole yuan (or whole slots) by largest remainder, so the rounded total is exact;
+- ``award_slots``: a quota of award slots shared out in proportion to a weight per grade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .consequences import Awards, Bonus, VetoEffects
+from .engine import Model, RankStage, TotalStage
+from .errors import EvaluationError, Problem
+from .grading import assign_grades
+from .ranking import rank_desc
+from .scenario import Grade, Grading
+
+
+def bonus_base(bonus: Bonus, units: pd.DataFrame, source: str) -> np.ndarray:
+    """Base amount per unit (yuan): the base attribute (× headcount if per head) or the flat amount."""
+    if bonus.base_attribute is None:
+        base = np.full(len(units), float(bonus.amount or 0.0))
+    else:
+        base = _attribute(units, bonus.base_attribute, source, "bonus.base_attribute")
+    if bonus.per_head:
+        base = base * _attribute(units, bonus.headcount_attribute, source, "bonus.headcount_attribute")
+    return base
+
+
+def _attribute(units: pd.DataFrame, name: str, source: str, field: str) -> np.ndarray:
+    if name not in units.columns:
+        raise EvaluationError(Problem(source, f"the units table has no `{name}` column, which the scenario's "
+                                      f"{field} names", f"add a `{name}` column to the units table, or change "
+                                      f"{field} in the scenario", field=name))
+    values = units[name].to_numpy(dtype=float)
+    bad = np.isnan(values) | (values < 0)
+    if bad.any():
+        who = ", ".join(f"{u} ({n})" for u, n in zip(units["unit"][bad], units["name"][bad], strict=True))
+        raise EvaluationError(Problem(source, f"`{name}` is missing or negative for {who}",
+                                      f"fill in `{name}` for these units in the units table", field=name))
+    return values
+
+
+def tier_grading(bonus: Bonus) -> Grading:
+    """The rank tiers as a quota grading (tiers first, then everyone else)."""
+    grades = [Grade(name=t.name, share=t.share, count=t.count, **{"from": t.from_}) for t in bonus.tiers]
+    return Grading(grades=(*grades, Grade(name="__rest__")), rounding="floor", ties="share")
+
+
+def bonus_factor(bonus: Bonus, grade: np.ndarray, grade_names: tuple[str, ...], *, rank_lo: np.ndarray,
+                 rank_hi: np.ndarray, score: np.ndarray, group_codes: np.ndarray, vetoed: np.ndarray,
+                 veto: VetoEffects) -> np.ndarray:
+    """The float per unit (batch, units); NaN for a unit without a grade."""
+    if bonus.by == "grade":
+        table = np.array([bonus.factors.get(n, 0.0) for n in grade_names] + [np.nan])
+        factor = table[np.where(grade >= 0, grade, len(grade_names))]
+    else:
+        tier = assign_grades(score, rank_lo, rank_hi, group_codes, tier_grading(bonus))
+        table = np.array([t.factor for t in bonus.tiers] + [bonus.rest, np.nan])
+        factor = table[np.where(tier >= 0, tier, len(bonus.tiers) + 1)]
+    if veto.bonus == "no_increase":
+        factor = np.where(vetoed, np.minimum(factor, 0.0), factor)
+    elif veto.bonus == "nothing":
+        factor = np.where(vetoed, -1.0, factor)
+    return factor
+
+
+def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Payouts (batch, units) and the scale factor per draw (1 when open-ended).
+
+    >>> p, s = scale_to_pool(np.array([100.0, 100.0]), np.array([[0.2, -0.2]]), 300.0)
+    >>> p.tolist(), s.tolist()
+    ([[180.0, 120.0]], [1.5])
+    """
+    raw = base * (1.0 + np.nan_to_num(factor, nan=-1.0))
+    if pool is None:
+        return raw, np.ones(raw.shape[0])
+    total = raw.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(total > 0, pool / total, 0.0)
+    return raw * scale, scale[:, 0]
+
+
+def round_to_total(amounts: np.ndarray, total: int | np.ndarray, priority: np.ndarray | None = None) -> np.ndarray:
+    """Whole numbers that add up to ``total`` (per row): floor, then +1 for the largest remainders.
+
+    Equal remainders go first to higher ``priority`` (e.g. −rank), then to the earlier unit.
+
+    >>> round_to_total(np.array([[1.5, 1.5, 1.0]]), 4).tolist()
+    [[2, 1, 1]]
+    >>> round_to_total(np.array([[1.5, 1.5, 1.0]]), 4, priority=np.array([[0.0, 1.0, 0.0]])).tolist()
+    [[1, 2, 1]]
+    """
+    amounts = np.atleast_2d(np.asarray(amounts, dtype=float))
+    floors = np.floor(amounts + 1e-9)
+    left = (np.asarray(total).reshape(-1, 1) - floors.sum(axis=-1, keepdims=True)).astype(int)
+    keys = [] if priority is None else [np.broadcast_to(priority, amounts.shape)]
+    order = rank_desc(amounts - floors, "first", tie_break=keys, decimals=9)
+    return (floors + (order <= left)).astype(np.int64)
+
+
+def award_slots(awards: Awards, grade: np.ndarray, grade_names: tuple[str, ...], rank: np.ndarray,
+                headcount: np.ndarray | None, group_codes: np.ndarray, vetoed: np.ndarray,
+                veto: VetoEffects) -> np.ndarray:
+    """Whole award slots per unit (batch, units) adding up to the quota (per group with scope `group`)."""
+    table = np.array([awards.weights.get(n, 0.0) for n in grade_names] + [0.0])
+    w = table[np.where(grade >= 0, grade, len(grade_names))]
+    if awards.per_head and headcount is not None:
+        w = w * headcount
+    if veto.awards == "none":
+        w = np.where(vetoed, 0.0, w)
+    scopes = [np.ones(len(group_codes), dtype=bool)] if awards.scope == "all" else [
+        group_codes == g for g in np.unique(group_codes)]
+    out = np.zeros(w.shape, dtype=np.int64)
+    for sel in scopes:
+        ws = w[:, sel]
+        total = ws.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            exact = np.where(total > 0, awards.quota * ws / total, 0.0)
+        quota = np.where(total[:, 0] > 0, awards.quota, 0)
+        out[:, sel] = round_to_total(exact, quota, priority=-np.nan_to_num(rank[:, sel], nan=np.inf))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the stage
+@dataclass(frozen=True)
+class MoneyStage:
+    """Bonus and award slots for a batch of draws."""
+
+    base: np.ndarray | None  # (U,) base amounts, None without a bonus rule
+    factor: np.ndarray | None  # (B, U)
+    payout: np.ndarray | None  # (B, U) yuan, unrounded
+    scale: np.ndarray | None  # (B,) pool scale factor (1 when open-ended)
+    budget: float | None  # the pool, or the sum of bases when open-ended
+    slots: np.ndarray | None  # (B, U) award slots
+
+
+def money_stage(model: Model, totals: TotalStage, ranks: RankStage) -> MoneyStage:
+    """Bonuses and award slots from the grades and ranks (every draw of the batch at once)."""
+    cons = model.scenario.consequences
+    units = model.data.units
+    names = tuple(g.name for g in model.scenario.grading.grades)
+    base = factor = payout = scale = slots = None
+    budget = None
+    if cons.bonus is not None:
+        b = cons.bonus
+        base = bonus_base(b, units, model.data.source)
+        factor = bonus_factor(b, ranks.grade, names, rank_lo=ranks.rank_lo, rank_hi=ranks.rank_hi,
+                              score=totals.final, group_codes=model.group_codes, vetoed=totals.vetoed,
+                              veto=cons.veto)
+        pool = float(base.sum()) if b.pool == "nominal" else b.pool
+        payout, scale = scale_to_pool(base, factor, pool)
+        budget = float(base.sum()) if pool is None else float(pool)
+    if cons.awards is not None:
+        a = cons.awards
+        head = _attribute(units, a.headcount_attribute, model.data.source, "awards.headcount_attribute") \
+            if a.per_head else None
+        slots = award_slots(a, ranks.grade, names, ranks.rank, head, model.group_codes, totals.vetoed, cons.veto)
+    return MoneyStage(base, factor, payout, scale, budget, slots)
