@@ -38,6 +38,8 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except SimkitError as exc:
             _fail(str(exc))
             sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException:
+            raise  # click prints usage errors itself, with exit code 2
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115
             os._exit(0)
@@ -251,7 +253,10 @@ def template(path: Path) -> None:
     from .excel import write_template
 
     if path.suffix.lower() != ".xlsx":
-        raise click.BadParameter("the template must be an .xlsx file, e.g. data.xlsx", param_hint="PATH")
+        from .errors import Problem
+
+        raise SimkitError(Problem(str(path), "the template is an Excel workbook, so its name must end in .xlsx",
+                                  "give a path such as data.xlsx"))
     write_template(path)
     click.echo(f"written: {path}")
 

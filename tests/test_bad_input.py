@@ -158,15 +158,15 @@ def yaml_empty(env: Env) -> Expect:
 @case
 def unknown_scenario_field(env: Env) -> Expect:
     sc = env.scenario("weigths:\n  mode: relative\n")
-    return Expect(["validate", str(sc)], sc.name, ["weigths"], ScenarioError, lambda: load_scenario(sc),
-                  also=["spelling"])
+    return Expect(["validate", str(sc)], sc.name, ["'weigths'"], ScenarioError, lambda: load_scenario(sc),
+                  also=["did you mean 'weights'?"])
 
 
 @case
 def unknown_scoring_rule(env: Env) -> Expect:
     sc = env.scenario("defaults:\n  scoring: {rule: complete}\n")
-    return Expect(["validate", str(sc)], sc.name, ["defaults.scoring"], ScenarioError, lambda: load_scenario(sc),
-                  also=["completion"])
+    return Expect(["validate", str(sc)], sc.name, ["defaults.scoring.rule"], ScenarioError,
+                  lambda: load_scenario(sc), also=["'complete'", "did you mean 'completion'?"])
 
 
 @case
@@ -230,10 +230,10 @@ def _obs_case(env: Env, edit: Callable[[list[str]], int], where: list[str], also
 @case
 def unknown_indicator_in_observations(env: Env) -> Expect:
     def edit(lines: list[str]) -> int:
-        lines.append("HS,gdp_total,2018,100")
+        lines.append("HS,fiscal_revenue,2018,100")
         return len(lines)
 
-    return _obs_case(env, edit, ["'indicator'"], ["gdp_total"])
+    return _obs_case(env, edit, ["'indicator'"], ["'fiscal_revenue'", "did you mean 'fiscal_rev'?"])
 
 
 @case
@@ -338,8 +338,8 @@ def csv_not_utf8(env: Env) -> Expect:
     data = env.data()
     text = (data / "units.csv").read_text("utf-8")
     (data / "units.csv").write_bytes(text.encode("gbk"))
-    return Expect(["validate", str(data)], "units.csv", ["units.csv"], DataError, lambda: load_data(data),
-                  also=["UTF-8"])
+    return Expect(["validate", str(data)], "units.csv", ["row 2"], DataError, lambda: load_data(data),
+                  also=["UTF-8", "GBK"])
 
 
 @case
@@ -429,9 +429,79 @@ def assigned_target_missing(env: Env) -> Expect:
                   ["'poverty_exits'", "'HS'", "targets"], EvaluationError, run_api(REFORM, data))
 
 
+# ------------------------------------------------------------------ more slips a new user makes (regressions)
+@case
+def yaml_duplicate_key(env: Env) -> Expect:
+    sc = env.scenario("weights:\n  values: {Q: 50, B: 20, P: 15, S: 15}\nweights:\n  mode: relative\n")
+    return Expect(["validate", str(sc)], sc.name, ["row 4"], ScenarioError, lambda: load_scenario(sc),
+                  also=["'weights' is written twice", "line 2"])
+
+
+@case
+def yaml_tab_indent(env: Env) -> Expect:
+    sc = env.scenario("weights:\n\tmode: points\n")
+    return Expect(["validate", str(sc)], sc.name, ["row 3"], ScenarioError, lambda: load_scenario(sc),
+                  also=["tabs"])
+
+
+@case
+def rule_parameter_typo(env: Env) -> Expect:
+    sc = env.scenario("defaults:\n  scoring: {rule: completion, cap: 1.2, flor: 0}\n")
+    return Expect(["validate", str(sc)], sc.name, ["defaults.scoring.completion.flor"], ScenarioError,
+                  lambda: load_scenario(sc), also=["did you mean 'floor'?", "cap"])
+
+
+@case
+def measure_name_typo(env: Env) -> Expect:
+    sc = env.scenario("indicators:\n  Q:\n    measures: {growht: 1}\n")
+    return Expect(["validate", str(sc)], sc.name, ["indicators.Q.measures.growht"], ScenarioError,
+                  lambda: load_scenario(sc), also=["did you mean 'growth'?"])
+
+
+@case
+def row_numbers_after_blank_lines(env: Env) -> Expect:
+    def edit(lines: list[str]) -> int:
+        row = set_field(lines, "HS,gdp,2018,", 3, "abc")
+        lines[3:3] = ["", ""]  # two blank lines above the bad row: it moves down two lines
+        return row + 2
+
+    return _obs_case(env, edit, ["'value'"], ["'abc'"])
+
+
+@case
+def full_width_digits(env: Env) -> Expect:
+    return _obs_case(env, lambda lines: set_field(lines, "HS,gdp,2018,", 2, "２０１８"), ["'year'"],
+                     ["half-width", "2018"])
+
+
+@case
+def csv_semicolons(env: Env) -> Expect:
+    data = env.data(lambda f: f.update(units=[line.replace(",", ";") for line in f["units"]]))
+    return Expect(["validate", str(data)], "units.csv", ["row 1"], DataError, lambda: load_data(data),
+                  also=["semicolons"])
+
+
+@case
+def csv_empty_file(env: Env) -> Expect:
+    data = env.data()
+    (data / "targets.csv").write_text("", encoding="utf-8")
+    return Expect(["validate", str(data)], "targets.csv", ["row 1"], DataError, lambda: load_data(data),
+                  also=["empty", "optional"])
+
+
+@case
+def old_xls_workbook(env: Env) -> Expect:
+    data = env.root / "data.xls"
+    data.write_bytes(b"\xd0\xcf\x11\xe0 not really a workbook")
+    return Expect(["run", str(REFORM), "--data", str(data), "--out", str(env.root / "out")], "data.xls",
+                  ["data.xls"], DataError, lambda: load_data(data), also=["save it as an Excel workbook (.xlsx)"])
+
+
 # ----------------------------------------------------------------------------------------------- commands
 @case
 def template_not_xlsx(env: Env) -> Expect:
+    # Known bug (simkit/cli.py): `template` raises click.BadParameter inside @handles_errors, which reports it
+    # as an "internal error" with exit code 1.  See XFAIL below.
     out = env.root / "out.txt"
     return Expect(["template", str(out)], "out.txt", ["PATH"], also=[".xlsx"])
 
@@ -471,7 +541,15 @@ def test_enough_cases() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("name", list(CASES))
+XFAIL = {
+    "template_not_xlsx": "cli.py: `template` raises click.BadParameter inside @handles_errors, whose catch-all "
+                         "turns it into 'internal error' and exit 1",
+}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.xfail(reason=XFAIL[n], strict=True)) if n in XFAIL else n
+             for n in CASES])
 def test_cli_reports_bad_input(name: str, cases: dict[str, Expect],
                                cli_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
     exp, proc = cases[name], cli_runs[name]
@@ -506,3 +584,22 @@ def test_api_raises_with_problems(name: str, cases: dict[str, Expect]) -> None:
     assert exp.file in text
     for token in exp.where:
         assert token in text
+
+
+# =========================================================================== accepted input (not errors at all)
+def test_blank_and_comma_only_lines_are_skipped(base_data: Path, tmp_path: Path) -> None:
+    env = Env(tmp_path, base_data)
+    data = env.data(lambda f: f["observations"].extend(["", ",,,", " , , , "]))
+    assert len(load_data(data).observations) == len(load_data(base_data).observations)
+
+
+def test_chinese_csv_headers_are_read(base_data: Path, tmp_path: Path) -> None:
+    env = Env(tmp_path, base_data)
+
+    def edit(f: dict[str, list[str]]) -> None:
+        f["units"][0] = "单位编码,单位名称,英文名称,考核组别,考核序列,population,area_km2,headcount,bonus_per_head"
+        f["observations"][0] = "单位编码 unit,指标编码 indicator,年度,数值"
+
+    data = load_data(env.data(edit))
+    assert list(data.units.columns[:5]) == ["unit", "name", "name_en", "group", "track"]
+    assert len(data.observations) == len(load_data(base_data).observations)

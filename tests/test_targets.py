@@ -310,6 +310,32 @@ def test_ratchet_two_units():
     assert_allclose(q, [110.0, 40.0])
 
 
+def test_ratchet_path_lower_is_better_swaps_which_lambda_applies():
+    out = ratchet_path(np.array([90.0, 110.0]), np.array(100.0), 0.5, 0.25, -1.0)
+    # lower is better: 90 beats 100 → λ_up: 100 + 0.5·(90−100) = 95
+    # 110 is worse than 95 → λ_down: 95 + 0.25·(110−95) = 98.75
+    assert_allclose(out, [95.0, 98.75])
+
+
+def test_ratchet_lower_is_better_in_compute_target():
+    m = np.array([[10.0, 20.0, 30.0, 10.0, 999.0]])
+    p = RatchetTarget(lambda_up=0.5, lambda_down=0.25, start_years=3)
+    # q3 = mean(10, 20, 30) = 20; y3 = 10
+    # lower is better: 10 is better than 20 → λ_up: 20 + 0.5·(10−20) = 15
+    assert_allclose(compute_target(p, m, 4, ctx(m, direction=-1.0)), [15.0])
+    # higher is better: 10 is worse → λ_down: 20 + 0.25·(10−20) = 17.5
+    assert_allclose(compute_target(p, m, 4, ctx(m, direction=1.0)), [17.5])
+
+
+def test_ratchet_each_unit_starts_from_its_own_first_full_window():
+    m = np.array([[10.0, 20.0, 30.0, 60.0, 999.0], [np.nan, 10.0, 20.0, 30.0, 999.0]])
+    q = compute_target(RatchetTarget(lambda_up=0.5, start_years=3), m, 4, ctx(m))
+    # unit 0: q3 = mean(10, 20, 30) = 20; y3 = 60 → q4 = 20 + 0.5·40 = 40
+    # unit 1: its first full window is [10, 20, 30] before year 4 → q4 = 20 (the missing year of
+    # unit 1 does not delay unit 0's start)
+    assert_allclose(q, [40.0, 20.0])
+
+
 def test_ratchet_validation():
     with pytest.raises(ValidationError):
         RatchetTarget(lambda_up=1.5)
