@@ -516,9 +516,23 @@ def _problems_from(exc: ValidationError, where: str) -> list[Problem]:
     return out
 
 
+#: The scenarios that ship with simkit (the repository's scenarios/ folder).
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the shipped scenarios, e.g. ``yiyang_2018_reform``."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml"))
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge (`extends`) and validate a scenario YAML file; raise ``ScenarioError`` naming every problem."""
+    """Read, merge (`extends`) and validate a scenario YAML file; raise ``ScenarioError`` naming every problem.
+
+    A bare name such as ``"legacy_totals"`` loads a shipped scenario.
+    """
     path = Path(path)
+    if not path.exists() and not path.suffix and (SHIPPED_DIR / f"{path}.yaml").exists():
+        path = SHIPPED_DIR / f"{path}.yaml"
     doc = _resolve(path, ())
     try:
         scenario = Scenario.model_validate(doc)

@@ -1,0 +1,3 @@
+"""Plots: core (being written)."""
+
+__all__: list[str] = []

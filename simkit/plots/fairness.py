@@ -1,0 +1,3 @@
+"""Plots: fairness (being written)."""
+
+__all__: list[str] = []

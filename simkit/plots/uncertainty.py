@@ -1,0 +1,3 @@
+"""Plots: uncertainty (being written)."""
+
+__all__: list[str] = []
