@@ -46,7 +46,8 @@ class Spec:
         rows += [[leaf, f"指标{leaf}", PARENT[leaf], "1"] for leaf in LEAVES]
         indicators = pd.DataFrame(rows, columns=["indicator", "name", "parent", "direction"])
         obs = pd.DataFrame(
-            [[u, leaf, str(y), repr(float(v))] for u, per in self.values.items() for leaf, vs in per.items()
+            [[u, leaf, str(y), "" if np.isnan(v) else repr(float(v))] for u, per in self.values.items()
+             for leaf, vs in per.items()
              for y, v in zip(YEARS, vs, strict=True)],
             columns=["unit", "indicator", "year", "value"],
         )
