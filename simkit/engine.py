@@ -254,11 +254,13 @@ def rank_stage(model: Model, totals: TotalStage) -> RankStage:
         primary = np.where(np.isnan(totals.final), np.nan, (~totals.vetoed).astype(float))
     codes = model.group_codes
 
-    def rk(ties: str) -> np.ndarray:
-        return group_rank(primary, codes, ties, tie_break=tb, decimals=cfg.decimals)
+    def rk(ties: str, keys: list[np.ndarray]) -> np.ndarray:
+        return group_rank(primary, codes, ties, tie_break=keys, decimals=cfg.decimals)
 
-    rank = rk(cfg.ties)
-    lo, hi = (rank, rank) if cfg.ties == "first" else (rk("min"), rk("max"))
+    # `first`: ties left after the tie-break keys go to the smaller unit id, whatever the row order.
+    by_id = -np.argsort(np.argsort(np.array(model.data.unit_ids, dtype=object))).astype(float)
+    rank = rk(cfg.ties, [*tb, by_id] if cfg.ties == "first" else tb)
+    lo, hi = (rank, rank) if cfg.ties == "first" else (rk("min", tb), rk("max", tb))
     grade = assign_grades(totals.final, lo, hi, codes, model.scenario.grading, totals.vetoed,
                           model.scenario.adjustments.veto)
     return RankStage(rank, lo, hi, grade)

@@ -7,9 +7,12 @@ The procedure (also in ``scenario.Grading``):
 2. The other grades, best first, each take the best units not yet graded whose total reaches the grade's
    ``min_score``, up to the quota (share × n rounded as stated, or a count).
 3. Units left over get the worst grade that is not a bottom quota.
-4. Units tied at a quota's edge all get the better grade (``ties: share``) or none of them does
-   (``ties: exclude``).  Ties are the ranking's ties: equal totals after rounding and tie-breaks.
-5. A vetoed unit cannot get a grade better than ``veto.best_grade``; ``veto.grade`` overrides everything.
+4. Units tied at a top quota's edge all get the grade (``ties: share``, the quota can be exceeded) or none
+   of them does (``ties: exclude``).  At a bottom quota's edge tied units are always spared: a penalty
+   never falls on one of two units that cannot be told apart.  Ties are the ranking's ties: equal totals
+   after rounding and tie-breaks.
+5. A vetoed unit cannot get a grade better than ``veto.best_grade``.  ``veto.grade`` forces a grade on it
+   first; it then fills one place of that grade's quota and none of any other.
 
 Grades are returned as integer codes: 0 is the best grade, −1 a unit without a total.
 """
@@ -58,6 +61,7 @@ def assign_grades(
     grades = grading.grades
     names = [g.name for g in grades]
     best_allowed = names.index(veto.best_grade) if veto is not None and veto.best_grade else 0
+    forced = veto is not None and veto.grade is not None
     out = np.full((b, u), -1, dtype=int)
     share_ties = grading.ties == "share"
     bottom = [k for k, g in enumerate(grades) if g.from_ == "bottom"]
@@ -81,7 +85,7 @@ def assign_grades(
             cand = ranked & (sub < 0)
             if gr.min_score is not None:
                 cand &= s >= gr.min_score - 1e-9
-            if k < best_allowed:
+            if k < best_allowed or forced:
                 cand &= ~veto_sub
             if gr.share is None and gr.count is None:
                 sub[cand] = k
@@ -89,7 +93,7 @@ def assign_grades(
             q = quota(gr.share, gr.count, n, grading.rounding)
             if from_bottom:
                 q = np.minimum(q, np.maximum(n - 1, 0))
-            q = q[:, None]
+            q = (q - (sub == k).sum(axis=1))[:, None]  # places already taken by vetoed units forced here
             cum = np.cumsum(np.take_along_axis(cand, order, axis=1), axis=1)
             cum0 = np.concatenate([np.zeros((b, 1), dtype=int), cum], axis=1)  # cum0[p] = candidates in places < p+1
             before = np.take_along_axis(cum0, lo_i - 1, axis=1)  # candidates strictly better
@@ -97,15 +101,16 @@ def assign_grades(
             if from_bottom:
                 total = cum0[:, -1:]
                 before, through = total - through, total - before
-            get = cand & ((through <= q) | ((before < q) & share_ties))
+            edge = np.zeros_like(cand) if from_bottom else (before < q) & share_ties
+            get = cand & ((through <= q) | edge)
             sub[get] = k
 
+        if forced:
+            sub[ranked & veto_sub] = names.index(veto.grade)
         for k in reversed(bottom):
             take(k, True)
         for k in top:
             take(k, False)
         sub[ranked & (sub < 0)] = fallback
-        if veto is not None and veto.grade is not None:
-            sub[ranked & veto_sub] = names.index(veto.grade)
         out[:, cols] = sub
     return out

@@ -164,7 +164,7 @@ class Result:
             "value": self.leaf.value[0][uu, ll], "previous": prev,
             "measured": part_col(0), "target": part_col(1),
             "share": share[uu, ll], "score": share[uu, ll] * 100.0,
-            "weight": eff[uu, ll] * total, "points": eff[uu, ll] * share[uu, ll] * total,
+            "weight": eff[uu, ll] * total, "points": eff[uu, ll] * np.nan_to_num(share[uu, ll]) * total,
             "scoring": [rules[k].scoring.rule for k in ll],
             "target_rule": [rules[k].target.rule for k in ll],
         })

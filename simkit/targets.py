@@ -230,9 +230,9 @@ def compute_target(params: _Rule, m: np.ndarray, t: int, ctx: TargetContext) -> 
 def years_needed(params: _Rule, t: int) -> range:
     """Indices of the years before ``t`` whose measured values the rule reads (for error messages)."""
     if isinstance(params, BaselineTarget):
-        return range(t - params.years, t)
+        return range(max(0, t - params.years), t)
     if isinstance(params, DecomposedTarget):
-        return range(t - params.share_years, t)
+        return range(max(0, t - params.share_years), t)
     if isinstance(params, RatchetTarget):
-        return range(t - params.start_years, t)
+        return range(max(0, t - params.start_years), t)
     return range(0)

@@ -155,8 +155,6 @@ def test_bottom_quota_filled_before_top_quota():
     assert grades_of([2.0, 1.0], grading=gr) == [0, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a bottom quota with ties: share takes every unit of a group whose "
-                   "units are all tied, breaking 'a bottom quota never takes a group's only unit (at most n − 1)'")
 def test_bottom_quota_with_share_ties_never_takes_the_whole_group():
     gr = Grading(grades=(Grade(name="A", share=0.5), Grade(name="B"), bottom("P", count=1)), ties="share")
     codes = grades_of([80.0, 80.0], grading=gr)
@@ -196,13 +194,13 @@ def test_tie_for_first_with_quota_one():
 
 
 def test_tie_at_bottom_quota_edge_share_vs_exclude():
-    # Pins the current reading for bottom quotas: `share` lets the bottom quota be exceeded (both tied
-    # last units get P), `exclude` gives P to neither.  See the report: the docs' "better grade" wording
-    # reads the other way round for a bottom quota.
+    # At a bottom quota's edge tied units are always spared: the two 70s cannot be told apart, so
+    # neither gets P, under either tie rule; an untied last unit does.
     share = Grading(grades=(Grade(name="A"), bottom("P", count=1)), ties="share")
     excl = share.model_copy(update={"ties": "exclude"})
-    assert grades_of([90.0, 70.0, 70.0], grading=share) == [0, 1, 1]
+    assert grades_of([90.0, 70.0, 70.0], grading=share) == [0, 0, 0]
     assert grades_of([90.0, 70.0, 70.0], grading=excl) == [0, 0, 0]
+    assert grades_of([90.0, 80.0, 70.0], grading=share) == [0, 0, 1]
 
 
 def test_ties_use_the_rank_blocks_given():
@@ -263,8 +261,8 @@ def test_forced_veto_grade_overrides_everything():
     gr = Grading(grades=(Grade(name="优秀", count=1), Grade(name="良好"), bottom("较差", count=1)))
     codes = grades_of([95.0, 90.0, 85.0, 80.0], grading=gr, vetoed=[True, False, False, False],
                       veto=Veto(best_grade="良好", grade="较差"))
-    # 较差 (bottom): 80; 优秀: 95 is vetoed → 90; 良好: 95, 85; then 95 is forced to 较差
-    assert codes == [2, 0, 1, 2]
+    # the vetoed 95 is forced to 较差 first and fills the bottom place; 优秀: 90; 良好: 85 and 80
+    assert codes == [2, 0, 1, 1]
 
 
 def test_forced_veto_grade_in_a_group_of_one():

@@ -147,8 +147,6 @@ def test_row_order_of_the_input_tables_does_not_matter(spec, scenario, seed):
                                   check_exact=False, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ties: first breaks remaining ties by the units table's row order, "
-                   "not by unit id as scenario.Ranking.tie_break documents, so reordering rows changes ranks")
 def test_ties_first_does_not_depend_on_the_units_row_order():
     spec = Spec(units=(("U1", "G"), ("U2", "G")),
                 values={u: {leaf: [5.0] * len(YEARS) for leaf in LEAVES} for u in ("U1", "U2")}, bonus={})

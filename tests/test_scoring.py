@@ -219,6 +219,11 @@ def test_leader_share_of_group_best():
     assert_allclose(s, [0.5, 1.0, 0.25, 0.0, 0.8, 1.0])
 
 
+def test_leader_group_of_one_is_its_own_best():
+    s = run(Leader(), [3.0, 6.0, 0.5], groups=[0, 0, 1])
+    assert_allclose(s, [0.5, 1.0, 1.0])  # group 0: 3/6, 6/6; group 1 alone: 0.5/0.5
+
+
 def test_leader_lower_is_better():
     s = run(Leader(), [20.0, 10.0, 40.0], d=-1.0)
     assert_allclose(s, [0.5, 1.0, 0.25])  # best (lowest) 10: 10/20, 10/10, 10/40
@@ -315,6 +320,11 @@ def test_minmax_over_group_vs_all():
     allu = run(MinMax(over="all"), m, groups=g)
     # all: min 0, max 40 → 0, 0.25, 0.5, 1
     assert_allclose(allu, [0.0, 0.25, 0.5, 1.0])
+
+
+def test_minmax_group_of_one_gets_top_of_range():
+    s = run(MinMax(range=(40.0, 90.0)), [1.0, 3.0, -7.0], groups=[0, 0, 1])
+    assert_allclose(s, [0.4, 0.9, 0.9])  # group 0: 40 and 90 points; group 1 alone: span 0 → top, 90
 
 
 def test_minmax_lower_is_better():
