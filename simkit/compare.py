@@ -96,7 +96,10 @@ def unit_changes(base: Result, reform: Result) -> pd.DataFrame:
         df["slots_base"] = b["award_slots"].to_numpy()
         df["slots_reform"] = r["award_slots"].to_numpy()
     df["rank_band"] = _band(df["rank_change"].to_numpy(dtype=float), RANK_BANDS)
-    df["money_band"] = _band(df["payout_change_pct"].to_numpy(dtype=float), MONEY_BANDS)
+    # A unit paid nothing under the base has no percentage change: any gain from zero is a gain of more
+    # than 5%, and nothing to nothing is no change, so that every unit falls in a band.
+    pct = np.where(pay_b > 0, df["payout_change_pct"].to_numpy(dtype=float), np.where(pay_r > pay_b, np.inf, 0.0))
+    df["money_band"] = _band(pct, MONEY_BANDS)
     return df
 
 
@@ -136,7 +139,7 @@ def rank_agreement(base: Result, reform: Result) -> dict[str, float]:
     }
 
 
-def _steps(base_scenario: Scenario, reform_scenario: Scenario, data: Dataset, year: int | None):  # noqa: ANN202
+def _steps(base_scenario: Scenario, reform_scenario: Scenario, data: Dataset, year: int | None):
     """Yield (parts switched, result before, result after), switching the differing parts in ``PARTS`` order.
 
     A part that alone does not make a valid rule set is switched together with the next one.

@@ -178,6 +178,17 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
                                     "holding a comma must be in double quotes)",
                                     row=int(found.group(1)) if found else None))
             continue
+        if not isinstance(frame.index, pd.RangeIndex):  # rows with one cell too many: pandas took it as an index
+            import csv
+
+            with f.open(encoding="utf-8-sig", newline="") as fh:
+                lines = csv.reader(fh)
+                width = len(next(lines))
+                row = next((k for k, cells in enumerate(lines, start=2) if len(cells) > width), None)
+            problems.append(Problem(str(f), f"the row has more cells than the header has columns ({width})",
+                                    "check the commas in the row: a number with a thousands separator (1,234) or a "
+                                    "text holding a comma must be in double quotes; delete any extra cells", row=row))
+            continue
         frame["_row"] = np.arange(len(frame)) + 2
         cells = [c for c in frame.columns if c != "_row"]
         frame = frame[~(frame[cells].apply(lambda s: s.str.strip()) == "").all(axis=1)]
@@ -287,6 +298,9 @@ class _Checker:
             for row, v in zip(frame.loc[frac, "_row"], num[frac], strict=True):
                 self.add(table, f"the {what} {v!r} is not a whole number", f"write a year such as 2018 in `{col}`",
                          row=int(row), col=col)
+        for row, text in zip(frame.loc[np.isinf(num.fillna(0)), "_row"], s[np.isinf(num.fillna(0))], strict=True):
+            self.add(table, f"the {what} {text!r} is not a finite number", f"write a plain number in `{col}`, or "
+                     "leave the cell empty for a missing value", row=int(row), col=col)
         num = num.where(~np.isinf(num.fillna(0)))
         return num
 
@@ -317,13 +331,14 @@ def build_dataset(raw: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     names = names or {t: t for t in TABLES}
     ck = _Checker(names)
     raw = {t: f.copy() for t, f in raw.items()}
-    for t, f in raw.items():
+    for f in raw.values():
         if "_row" not in f.columns:
             f["_row"] = np.arange(len(f)) + 2
         for c in f.columns:
             if c != "_row":
                 f[c] = f[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    ok = {t: ck.columns(t, f) for t, f in raw.items()}
+    for t, f in raw.items():
+        ck.columns(t, f)
     for t in REQUIRED:
         if t not in raw:
             ck.add(t, f"the required table `{t}` is missing", f"add the `{t}` table (see docs/data-format.md)")

@@ -618,7 +618,7 @@ def read_workbook(
                 fix="check the path and name",
             )
         ]
-    except Exception as exc:  # noqa: BLE001 - a corrupt file can fail in many ways
+    except Exception as exc:
         return {}, [
             Problem(
                 file=name,

@@ -27,7 +27,7 @@ class Explanation:
         return f"{self.zh}\n{self.en}"
 
 
-def _find(result, unit: str) -> pd.Series:  # noqa: ANN001
+def _find(result, unit: str) -> pd.Series:
     u = result.units
     hit = u[(u["unit"] == unit) | (u["name"] == unit) | (u["name_en"] == unit)]
     if hit.empty:
@@ -37,7 +37,7 @@ def _find(result, unit: str) -> pd.Series:  # noqa: ANN001
     return hit.iloc[0]
 
 
-def _grade_rule(result, grade: str, n: int) -> tuple[str, str]:  # noqa: ANN001
+def _grade_rule(result, grade: str, n: int) -> tuple[str, str]:
     """How the grade is given, in words."""
     g = next(g for g in result.scenario.grading.grades if g.name == grade)
     zh, en = [], []
@@ -56,7 +56,7 @@ def _grade_rule(result, grade: str, n: int) -> tuple[str, str]:  # noqa: ANN001
     return "，".join(zh), "; ".join(en)
 
 
-def explain(result, unit: str, top: int = 3) -> Explanation:  # noqa: ANN001
+def explain(result, unit: str, top: int = 3) -> Explanation:
     """Break a unit's total into indicator contributions and adjustments, and say why in two languages.
 
     >>> import simkit
@@ -102,8 +102,10 @@ def explain(result, unit: str, top: int = 3) -> Explanation:  # noqa: ANN001
         scale = result.budget()["scale"]
         scaled_zh = f"，按奖金池缩放×{scale:.4f}" if result.scenario.consequences.bonus.pool is not None else ""
         scaled_en = f", scaled ×{scale:.4f} to the pool" if scaled_zh else ""
-        zh.append(f"绩效奖金{row['payout']:,.0f}元（基数{row['bonus_base']:,.0f}元，按等次浮动{f:+.0%}{scaled_zh}）。")
-        en.append(f"Bonus {row['payout']:,.0f} yuan (base {row['bonus_base']:,.0f}, float {f:+.0%} by grade"
+        by_tier = result.scenario.consequences.bonus.by == "tier"
+        by_zh, by_en = ("按名次档次", "by rank tier") if by_tier else ("按等次", "by grade")
+        zh.append(f"绩效奖金{row['payout']:,.0f}元（基数{row['bonus_base']:,.0f}元，{by_zh}浮动{f:+.0%}{scaled_zh}）。")
+        en.append(f"Bonus {row['payout']:,.0f} yuan (base {row['bonus_base']:,.0f}, float {f:+.0%} {by_en}"
                   f"{scaled_en}).")
     if "award_slots" in row:
         zh.append(f"评先评优指标{row['award_slots']}个。")

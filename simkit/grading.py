@@ -19,9 +19,11 @@ Grades are returned as integer codes: 0 is the best grade, −1 a unit without a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .scenario import Grading, Veto
+from .scenario import Grade, Grading, Veto
 
 
 def quota(share: float | None, count: int | None, n: np.ndarray, rounding: str) -> np.ndarray:
@@ -40,6 +42,94 @@ def quota(share: float | None, count: int | None, n: np.ndarray, rounding: str) 
     if rounding == "ceil":
         return np.ceil(exact).astype(int)
     return np.floor(exact + 0.5).astype(int)
+
+
+@dataclass
+class _Group:
+    """One group's arrays (batch, units in group) while grades are filled in."""
+
+    score: np.ndarray
+    ranked: np.ndarray
+    n: np.ndarray
+    order: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    vetoed: np.ndarray
+    grade: np.ndarray  # filled in place; −1 = not yet graded
+
+
+def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *, excluded: bool,
+          share_ties: bool) -> None:
+    """Give grade ``k`` to the candidates that reach it: all of them (a band) or up to its quota."""
+    cand = grp.ranked & (grp.grade < 0)
+    if gr.min_score is not None:
+        cand &= grp.score >= gr.min_score - 1e-9
+    if excluded:
+        cand &= ~grp.vetoed
+    if gr.share is None and gr.count is None:
+        grp.grade[cand] = k
+        return
+    q = quota(gr.share, gr.count, grp.n, grading.rounding)
+    if from_bottom:
+        q = np.minimum(q, np.maximum(grp.n - 1, 0))
+    q = (q - (grp.grade == k).sum(axis=1))[:, None]  # places already taken by vetoed units forced here
+    b = cand.shape[0]
+    cum = np.cumsum(np.take_along_axis(cand, grp.order, axis=1), axis=1)
+    cum0 = np.concatenate([np.zeros((b, 1), dtype=int), cum], axis=1)  # cum0[p] = candidates in places ≤ p
+    before = np.take_along_axis(cum0, grp.lo - 1, axis=1)  # candidates strictly better
+    through = np.take_along_axis(cum0, grp.hi, axis=1)  # candidates better or tied
+    if from_bottom:
+        total = cum0[:, -1:]
+        before, through = total - through, total - before
+    edge = np.zeros_like(cand) if from_bottom else (before < q) & share_ties
+    grp.grade[cand & ((through <= q) | edge)] = k
+
+
+#: Use ``_grades_by_place`` where it applies (tests switch it off to compare with the general procedure).
+_FAST_PATH = True
+
+
+def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, grading: Grading, bottom: list[int],
+                     top: list[int], fallback: int) -> np.ndarray:
+    """The grading procedure for one group when no grade has a minimum score and no veto limits a grade.
+
+    Then every quota takes whole tie blocks from the bottom or the top, so the candidates better than a unit
+    (or worse, for a bottom quota) follow from its places and the number of units already taken: element-wise
+    comparisons per draw instead of a sort and cumulative counts per grade.  Same grades as ``_fill``:
+
+    - bottom quota q (after t places taken from the bottom): the unit's block is taken when the candidates
+      worse than it or tied with it, n − t + 1 − lo, are at most q (a tied block at the edge is spared);
+    - top quota q (after t places taken from the top): candidates better or tied, hi − t ≤ q; with
+      ``ties: share`` also a block that starts inside the quota, lo − 1 − t < q.
+    """
+    b, m = lo.shape
+    grades = grading.grades
+    share_ties = grading.ties == "share"
+    n = ranked.sum(axis=1)
+    free = ranked.copy()  # ranked and not graded yet (NaN places never compare true)
+    out = np.full((b, m), -1, dtype=int)
+    taken = np.zeros(b, dtype=np.int64)
+    for k in reversed(bottom):
+        gr = grades[k]
+        q = np.minimum(quota(gr.share, gr.count, n, grading.rounding), np.maximum(n - 1, 0))
+        get = free & (lo >= (n - taken + 1 - q)[:, None])
+        out[get] = k
+        free &= ~get
+        taken += get.sum(axis=1)
+    taken[:] = 0
+    for k in top:
+        gr = grades[k]
+        if gr.share is None and gr.count is None:
+            out[free] = k
+            free[:] = False
+            continue
+        edge = (quota(gr.share, gr.count, n, grading.rounding) + taken)[:, None]
+        get = free & ((lo if share_ties else hi) <= edge)  # lo ≤ edge whenever hi ≤ edge
+        out[get] = k
+        free &= ~get
+        taken += get.sum(axis=1)
+    out[free] = fallback
+    return out
 
 
 def assign_grades(
@@ -68,49 +158,27 @@ def assign_grades(
     top = [k for k, g in enumerate(grades) if g.from_ == "top"]
     fallback = top[-1] if top else len(grades) - 1
 
+    by_place = _FAST_PATH and all(gr.min_score is None for gr in grades)
     for g in np.unique(group_codes):
         cols = np.flatnonzero(group_codes == g)
-        s, lo, hi = score[:, cols], rank_lo[:, cols], rank_hi[:, cols]
+        lo = rank_lo[:, cols]
         ranked = ~np.isnan(lo)
-        n = ranked.sum(axis=1)
-        # Sorted order by place; cumulative candidate counts give "how many candidates are better".
-        order = np.argsort(np.where(ranked, lo, np.inf), axis=1, kind="stable")
-        lo_i = np.nan_to_num(lo, nan=1).astype(int)
-        hi_i = np.nan_to_num(hi, nan=1).astype(int)
-        sub = out[:, cols]
-        veto_sub = vetoed[:, cols]
-
-        def take(k: int, from_bottom: bool) -> None:
-            gr = grades[k]
-            cand = ranked & (sub < 0)
-            if gr.min_score is not None:
-                cand &= s >= gr.min_score - 1e-9
-            if k < best_allowed or forced:
-                cand &= ~veto_sub
-            if gr.share is None and gr.count is None:
-                sub[cand] = k
-                return
-            q = quota(gr.share, gr.count, n, grading.rounding)
-            if from_bottom:
-                q = np.minimum(q, np.maximum(n - 1, 0))
-            q = (q - (sub == k).sum(axis=1))[:, None]  # places already taken by vetoed units forced here
-            cum = np.cumsum(np.take_along_axis(cand, order, axis=1), axis=1)
-            cum0 = np.concatenate([np.zeros((b, 1), dtype=int), cum], axis=1)  # cum0[p] = candidates in places < p+1
-            before = np.take_along_axis(cum0, lo_i - 1, axis=1)  # candidates strictly better
-            through = np.take_along_axis(cum0, hi_i, axis=1)  # candidates better or tied
-            if from_bottom:
-                total = cum0[:, -1:]
-                before, through = total - through, total - before
-            edge = np.zeros_like(cand) if from_bottom else (before < q) & share_ties
-            get = cand & ((through <= q) | edge)
-            sub[get] = k
-
+        if by_place and not ((forced or best_allowed > 0) and vetoed[:, cols].any()):
+            out[:, cols] = _grades_by_place(lo, rank_hi[:, cols], ranked, grading, bottom, top, fallback)
+            continue
+        grp = _Group(
+            score=score[:, cols], ranked=ranked, n=ranked.sum(axis=1),
+            # sorted order by place; cumulative candidate counts then say "how many candidates are better"
+            order=np.argsort(np.where(ranked, lo, np.inf), axis=1, kind="stable"),
+            lo=np.nan_to_num(lo, nan=1).astype(int), hi=np.nan_to_num(rank_hi[:, cols], nan=1).astype(int),
+            vetoed=vetoed[:, cols], grade=out[:, cols],
+        )
         if forced:
-            sub[ranked & veto_sub] = names.index(veto.grade)
+            grp.grade[ranked & grp.vetoed] = names.index(veto.grade)
         for k in reversed(bottom):
-            take(k, True)
+            _fill(grp, k, grades[k], True, grading, excluded=forced or k < best_allowed, share_ties=share_ties)
         for k in top:
-            take(k, False)
-        sub[ranked & (sub < 0)] = fallback
-        out[:, cols] = sub
+            _fill(grp, k, grades[k], False, grading, excluded=forced or k < best_allowed, share_ties=share_ties)
+        grp.grade[ranked & (grp.grade < 0)] = fallback
+        out[:, cols] = grp.grade
     return out

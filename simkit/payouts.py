@@ -87,10 +87,12 @@ def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None) -> t
     return raw * scale, scale[:, 0]
 
 
-def round_to_total(amounts: np.ndarray, total: int | np.ndarray, priority: np.ndarray | None = None) -> np.ndarray:
+def round_to_total(amounts: np.ndarray, total: int | np.ndarray,
+                   priority: np.ndarray | list[np.ndarray] | None = None) -> np.ndarray:
     """Whole numbers that add up to ``total`` (per row): floor, then +1 for the largest remainders.
 
-    Equal remainders go first to higher ``priority`` (e.g. −rank), then to the earlier unit.
+    Equal remainders go first to higher ``priority`` (e.g. −rank; a list gives keys in order), then to the
+    earlier unit.
 
     >>> round_to_total(np.array([[1.5, 1.5, 1.0]]), 4).tolist()
     [[2, 1, 1]]
@@ -100,15 +102,21 @@ def round_to_total(amounts: np.ndarray, total: int | np.ndarray, priority: np.nd
     amounts = np.atleast_2d(np.asarray(amounts, dtype=float))
     floors = np.floor(amounts + 1e-9)
     left = (np.asarray(total).reshape(-1, 1) - floors.sum(axis=-1, keepdims=True)).astype(int)
-    keys = [] if priority is None else [np.broadcast_to(priority, amounts.shape)]
+    keys = [] if priority is None else [np.broadcast_to(k, amounts.shape)
+                                        for k in (priority if isinstance(priority, list) else [priority])]
     order = rank_desc(amounts - floors, "first", tie_break=keys, decimals=9)
     return (floors + (order <= left)).astype(np.int64)
 
 
 def award_slots(awards: Awards, grade: np.ndarray, grade_names: tuple[str, ...], rank: np.ndarray,
                 headcount: np.ndarray | None, group_codes: np.ndarray, vetoed: np.ndarray,
-                veto: VetoEffects) -> np.ndarray:
-    """Whole award slots per unit (batch, units) adding up to the quota (per group with scope `group`)."""
+                veto: VetoEffects, unit_ids: tuple[str, ...] | None = None) -> np.ndarray:
+    """Whole award slots per unit (batch, units) adding up to the quota (per group with scope `group`).
+
+    Equal remainders go to the better-ranked unit, then to the smaller unit id (``unit_ids``; else row order).
+    """
+    by_id = np.zeros(len(group_codes)) if unit_ids is None else \
+        -np.argsort(np.argsort(np.array(unit_ids, dtype=object))).astype(float)
     table = np.array([awards.weights.get(n, 0.0) for n in grade_names] + [0.0])
     w = table[np.where(grade >= 0, grade, len(grade_names))]
     if awards.per_head and headcount is not None:
@@ -124,7 +132,8 @@ def award_slots(awards: Awards, grade: np.ndarray, grade_names: tuple[str, ...],
         with np.errstate(invalid="ignore", divide="ignore"):
             exact = np.where(total > 0, awards.quota * ws / total, 0.0)
         quota = np.where(total[:, 0] > 0, awards.quota, 0)
-        out[:, sel] = round_to_total(exact, quota, priority=-np.nan_to_num(rank[:, sel], nan=np.inf))
+        out[:, sel] = round_to_total(exact, quota, priority=[-np.nan_to_num(rank[:, sel], nan=np.inf),
+                                                             by_id[sel]])
     return out
 
 
@@ -161,5 +170,6 @@ def money_stage(model: Model, totals: TotalStage, ranks: RankStage) -> MoneyStag
         a = cons.awards
         head = _attribute(units, a.headcount_attribute, model.data.source, "awards.headcount_attribute") \
             if a.per_head else None
-        slots = award_slots(a, ranks.grade, names, ranks.rank, head, model.group_codes, totals.vetoed, cons.veto)
+        slots = award_slots(a, ranks.grade, names, ranks.rank, head, model.group_codes, totals.vetoed, cons.veto,
+                            model.data.unit_ids)
     return MoneyStage(base, factor, payout, scale, budget, slots)

@@ -12,7 +12,16 @@ from pydantic_core import PydanticUndefined
 
 from .consequences import Accountability, Awards, Bonus, Consequences, Progress, Tier, VetoEffects
 from .scenario import (
-    Adjustments, Aggregation, Grade, Grading, IndicatorRule, Ranking, Scenario, Veto, VetoCondition, Weights,
+    Adjustments,
+    Aggregation,
+    Grade,
+    Grading,
+    IndicatorRule,
+    Ranking,
+    Scenario,
+    Veto,
+    VetoCondition,
+    Weights,
 )
 from .scoring import SCORING_RULES
 from .targets import TARGET_RULES

@@ -75,7 +75,7 @@ class Result:
         return self.model.year
 
     @property
-    def data(self):  # noqa: ANN201 - Dataset, kept loose to avoid an import cycle in type checkers
+    def data(self):
         return self.model.data
 
     @cached_property
@@ -202,7 +202,7 @@ class Result:
             parts.append(txt)
         return "；".join(parts)
 
-    def explain(self, unit: str, lang: str | None = None):  # noqa: ANN201 - Explanation
+    def explain(self, unit: str):
         """Why ``unit`` (id or name) got its total, rank, grade, bonus and slots; see ``simkit.explain``."""
         from .explain import explain
 

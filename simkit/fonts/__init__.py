@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["FONT_PATH", "FAMILY", "FALLBACK", "use_chinese_font"]
+__all__ = ["FALLBACK", "FAMILY", "FONT_PATH", "use_chinese_font"]
 
 #: The bundled font file (CFF-flavoured OpenType).
 FONT_PATH: Path = Path(__file__).resolve().parent / "NotoSansSC-simkit.otf"
