@@ -28,7 +28,7 @@ def sh(*cmd: str | Path, check: bool = True, **kw: object) -> int:
 
 
 def ensure_env(extras: str = "") -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on the system python, before any check
         sys.exit(f"simkit needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
@@ -60,6 +60,8 @@ def main_job() -> None:
 
 def test() -> None:
     ensure_env("test,notebooks,dist")
+    # a Jupyter kernel named python3 inside .venv, for nbconvert, JupyterLab and the dashboard (Voila)
+    sh(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
     ensure_browser()
     sh(BIN / "ruff", "check", "simkit", "tests", "benchmarks", "scripts", "tasks.py")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}

@@ -32,6 +32,7 @@ Needs ``fonttools`` (``pip install fonttools``); the source font comes from
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import unicodedata
@@ -94,10 +95,8 @@ def gb2312_chars() -> set[str]:
     chars: set[str] = set()
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # unassigned code points
                 chars.add(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass  # unassigned code point
     return chars
 
 

@@ -417,13 +417,13 @@ def to_long(d, col):
 
 
 def round_values(df, col):
-    df[col] = [round(float(v), DECIMALS[i]) for v, i in zip(df[col], df["indicator"])]
+    df[col] = [round(float(v), DECIMALS[i]) for v, i in zip(df[col], df["indicator"], strict=False)]
     df.loc[df["indicator"].map(DECIMALS) == 0, col] = df[col].round(0)
     return df
 
 
 def make_adjustments(units):
-    d = dict(zip(units["name"], units["unit"]))
+    d = dict(zip(units["name"], units["unit"], strict=False))
     rows = [
         ("HS", 2014, "bonus", 1.0, "获省级表彰"),
         ("GX", 2015, "bonus", 1.5, "省级试点"),
@@ -452,7 +452,7 @@ def spearman(a, b):
 
 def write_readme(units, inds, obs, tgt, adj, figures):
     leaves = inds[inds["parent"] != ""]
-    parents = dict(zip(inds["indicator"], inds["name"]))
+    parents = dict(zip(inds["indicator"], inds["name"], strict=False))
 
     def ind_table(lang):
         if lang == "zh":
@@ -489,8 +489,8 @@ def write_readme(units, inds, obs, tgt, adj, figures):
 
     n_c = (units["track"] == C).sum()
     n_d = (units["track"] == D).sum()
-    n_cl = ((leaves["track"] == C)).sum()
-    n_dl = ((leaves["track"] == D)).sum()
+    n_cl = (leaves["track"] == C).sum()
+    n_dl = (leaves["track"] == D).sum()
     f = figures
     text = f"""# 益阳示例数据集 / Yiyang illustrative data set
 
@@ -684,10 +684,10 @@ def check(folder: Path) -> dict:
     # Every unit has every leaf of its track plus the all-track leaves, for every year.
     expected = set()
     for _, u in units.iterrows():
-        for _, l in leaves[leaves["track"].isin([u["track"], ""])].iterrows():
+        for _, leaf in leaves[leaves["track"].isin([u["track"], ""])].iterrows():
             for y in YEARS:
-                expected.add((u["unit"], l["indicator"], y))
-    assert set(zip(obs["unit"], obs["indicator"], obs["year"])) == expected
+                expected.add((u["unit"], leaf["indicator"], y))
+    assert set(zip(obs["unit"], obs["indicator"], obs["year"], strict=False)) == expected
     assert len(obs) == len(expected)
     # Weights: leaves of each track under each first-level node sum to the node weight.
     lvl1 = inds[inds["parent"] == ""].set_index("indicator")["weight"]
@@ -700,7 +700,7 @@ def check(folder: Path) -> dict:
     assert (obs["value"] > 0).all(), "all values strictly positive"
     assert (adj["kind"] == "veto").sum() == 2
     assert adj["year"].between(2014, 2018).all() and tgt["year"].between(2014, 2018).all()
-    pct = (obs["indicator"].map(dict(zip(inds["indicator"], inds["measure_unit"]))) == "%") & (
+    pct = (obs["indicator"].map(dict(zip(inds["indicator"], inds["measure_unit"], strict=False))) == "%") & (
         obs["indicator"] != "debt_ratio")  # a debt ratio may exceed 100%
     assert (obs.loc[pct, "value"] <= 100).all()
 
@@ -710,12 +710,12 @@ def check(folder: Path) -> dict:
     growth = (gdp[[2016, 2017, 2018]].to_numpy() / gdp[[2015, 2016, 2017]].to_numpy() - 1).mean(axis=1)
     rho = spearman(gdp[2018].to_numpy(), growth)
     assert abs(rho) < 0.5, rho
-    names = dict(zip(units["unit"], units["name"]))
+    names = dict(zip(units["unit"], units["name"], strict=False))
     top = {names[gdp[y].idxmax()] for y in YEARS}
     bottom = {names[gdp[y].idxmin()] for y in YEARS}
     return dict(gdp2015=round(s15, 2), gdp2018=round(s18, 2), rho=round(rho, 3),
                 top="、".join(sorted(top)), bottom="、".join(sorted(bottom)),
-                growth_2016_2018={names[u]: round(float(g) * 100, 2) for u, g in zip(gdp.index, growth)},
+                growth_2016_2018={names[u]: round(float(g) * 100, 2) for u, g in zip(gdp.index, growth, strict=False)},
                 gdp2018_by_unit={names[u]: float(v) for u, v in gdp[2018].items()})
 
 
