@@ -55,6 +55,9 @@ def read_coinr(idata: str | Path, imeta: str | Path, *, group: str | None = None
                                 "name one of the `*_group` columns", field=group))
     if problems:
         raise DataError(problems)
+    # Spreadsheet row numbers (header = row 1), so problems found after reshaping name the right row.
+    wide = wide.assign(_row=range(2, len(wide) + 2))
+    meta = meta.assign(_row=range(2, len(meta) + 2))
 
     types = meta["Type"].str.strip()
     tree = meta[types.isin(["Indicator", "Aggregate"])]
@@ -63,29 +66,39 @@ def read_coinr(idata: str | Path, imeta: str | Path, *, group: str | None = None
     if missing:
         raise DataError(Problem(str(idata), f"indicators listed in iMeta are not columns of iData: {missing}",
                                 "add the columns or remove the iMeta rows"))
+    for col in leaves:  # checked here so that the problem names the iData column, not the reshaped `value`
+        text = wide[col].astype(str).str.strip()
+        number = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        bad = (text != "") & (text.str.upper() != "NA") & number.isna()
+        problems += [Problem(str(idata), f"the value {v!r} of indicator {col!r} (unit {u}) is not a number",
+                             "write a plain number, or NA or an empty cell for a missing value", row=int(r), field=col)
+                     for r, u, v in zip(wide.loc[bad, "_row"], wide.loc[bad, "uCode"], text[bad], strict=True)]
+    if problems:
+        raise DataError(problems)
     denominators = [c for c in meta.loc[types == "Denominator", "iCode"] if c in wide.columns]
 
     units = pd.DataFrame({
         "unit": wide["uCode"], "name": wide.get("uName", wide["uCode"]), "name_en": wide.get("uName", ""),
-        "group": wide[group] if group else "All",
+        "group": wide[group] if group else "All", "_row": wide["_row"],
     })
     for d in denominators:
         units[d] = wide[d]
     indicators = pd.DataFrame({
         "indicator": tree["iCode"], "name": tree.get("iName", tree["iCode"]), "name_en": tree.get("iName", ""),
         "parent": tree["Parent"].where(tree["Parent"].str.upper() != "NA", ""),
-        "direction": tree.get("Direction", "1"), "weight": tree.get("Weight", "1"),
+        "direction": tree.get("Direction", "1"), "weight": tree.get("Weight", "1"), "_row": tree["_row"],
     })
     year = wide["Time"] if "Time" in wide.columns else "1"
-    obs = wide.assign(year=year).melt(id_vars=["uCode", "year"], value_vars=leaves, var_name="indicator",
+    obs = wide.assign(year=year).melt(id_vars=["uCode", "year", "_row"], value_vars=leaves, var_name="indicator",
                                       value_name="value").rename(columns={"uCode": "unit"})
     obs["value"] = obs["value"].where(obs["value"].str.upper() != "NA", "")
     data = build_dataset(
-        {"units": units, "indicators": indicators, "observations": obs[["unit", "indicator", "year", "value"]]},
+        {"units": units, "indicators": indicators, "observations": obs[["unit", "indicator", "year", "value", "_row"]]},
         {"units": str(idata), "indicators": str(imeta), "observations": str(idata)},
         source=f"{idata} + {imeta}",
     )
-    weights = {c: float(w) for c, w in zip(tree["iCode"], tree.get("Weight", ["1"] * len(tree)), strict=True)}
+    weights = {c: float(w) for c, w in zip(tree["iCode"], tree.get("Weight", ["1"] * len(tree)), strict=True)
+               if str(w).strip().upper() not in ("", "NA")}  # an empty weight: the tree's default (1)
     scenario = scenario_from_dict({
         "name": name,
         "name_en": name,

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, spearmanr
 
 from .data import Dataset, load_data
 from .errors import SimkitError
@@ -118,6 +117,8 @@ def winners_and_losers(changes: pd.DataFrame) -> pd.DataFrame:
 
 def rank_agreement(base: Result, reform: Result) -> dict[str, float]:
     """Kendall tau and Spearman rho between the two rankings, pooled over groups (within-group ranks)."""
+    from scipy.stats import kendalltau, spearmanr  # imported here: scipy.stats costs a second at start-up
+
     c = unit_changes(base, reform)
     ok = c["rank_base"].notna() & c["rank_reform"].notna()
     taus, rhos, weights = [], [], []

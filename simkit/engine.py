@@ -17,7 +17,7 @@ from .data import Dataset
 from .errors import EvaluationError, Problem, RuleInputError, ScenarioError
 from .grading import assign_grades
 from .measures import MEASURES
-from .ranking import group_rank
+from .ranking import group_rank, group_ranks
 from .scenario import ResolvedRule, Scenario, source_of
 from .scoring import SCORING_RULES, score
 from .targets import TargetContext, compute_target, years_needed
@@ -165,10 +165,8 @@ def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
             m = np.where(app[..., idx], m, np.nan)
             used_bad = bad[..., t] | bad[..., list(years_needed(rule.target, t))].any(axis=-1)
             if rule.nonpositive_base == "error" and (used_bad & app[..., idx]).any():
-                problems += _cell_problems(model, idx, used_bad & app[..., idx],
-                                           f"growth is measured from a zero or negative base ({name})",
-                                           "set `nonpositive_base: missing` for this indicator, or measure the "
-                                           "increment or level instead of growth")
+                used = [t, *years_needed(rule.target, t)]
+                problems += _base_problems(model, idx, used_bad & app[..., idx], bad[..., used], used)
                 continue
             missing_target = needs & ~np.isnan(m) & np.isnan(q)
             if missing_target.any():
@@ -259,8 +257,10 @@ def rank_stage(model: Model, totals: TotalStage) -> RankStage:
 
     # `first`: ties left after the tie-break keys go to the smaller unit id, whatever the row order.
     by_id = -np.argsort(np.argsort(np.array(model.data.unit_ids, dtype=object))).astype(float)
-    rank = rk(cfg.ties, [*tb, by_id] if cfg.ties == "first" else tb)
-    lo, hi = (rank, rank) if cfg.ties == "first" else (rk("min", tb), rk("max", tb))
+    if cfg.ties == "first":
+        rank = lo = hi = rk("first", [*tb, by_id])
+    else:  # one sort gives the stated rule and both ends of each tie block
+        rank, lo, hi = group_ranks(primary, codes, (cfg.ties, "min", "max"), tie_break=tb, decimals=cfg.decimals)
     grade = assign_grades(totals.final, lo, hi, codes, model.scenario.grading, totals.vetoed,
                           model.scenario.adjustments.veto)
     return RankStage(rank, lo, hi, grade)
@@ -278,6 +278,28 @@ def _cell_problems(model: Model, idx: np.ndarray, mask: np.ndarray, message: str
                            f"indicator {leaf!r}, {model.year}: {message}", fix, field=leaf))
     if len(cells) > 30:
         out.append(Problem(model.data.source, f"... and {len(cells) - 30} more cells with the same problem", fix))
+    return out
+
+
+def _base_problems(model: Model, idx: np.ndarray, mask: np.ndarray, bad: np.ndarray, used: list[int]) -> list[Problem]:
+    """Name the base year and value of every growth rate measured from zero or below."""
+    years = model.data.years
+    out = []
+    cells = np.argwhere(np.asarray(mask).any(axis=0))
+    for ui, ki in cells[:30]:
+        li = int(idx[ki])
+        unit, name = model.data.units["unit"].iat[ui], model.data.units["name"].iat[ui]
+        leaf = model.tree.leaves[li]
+        bases = [f"{years[k - 1]} = {model.values[ui, li, k - 1]:g} (the base of {years[k]}'s growth)"
+                 for j, k in enumerate(used) if np.asarray(bad)[..., ui, ki, j].any()]
+        out.append(Problem(f"{model.data.source} (observations)",
+                           f"unit {unit!r} ({name}), indicator {leaf!r}: growth is measured from a zero or negative "
+                           f"base, {'; '.join(bases)}, for the {model.year} evaluation",
+                           "check the value; if it is right, set `nonpositive_base: missing` for this indicator in "
+                           "the scenario, or measure the increment or the level instead of growth", field=leaf))
+    if len(cells) > 30:
+        out.append(Problem(model.data.source, f"... and {len(cells) - 30} more cells with a zero or negative base",
+                           "see above"))
     return out
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import LeafStage, Model, RankStage, TotalStage, compile_model, leaf_stage, rank_stage, total_stage
-from .errors import SimkitError
+from .errors import Problem, SimkitError
 from .history import LookBack, look_back
 from .measures import MEASURE_LABELS
 from .payouts import MoneyStage, money_stage, round_to_total
@@ -305,9 +305,12 @@ def _chain(scenario: Scenario, data: Any, before: int) -> Result | None:
             break
         try:
             previous = _evaluate_model(compile_model(scenario, data, y), previous)
-        except SimkitError:
+        except SimkitError as exc:
             if previous is not None:
-                raise
+                note = Problem(data.source, f"(the year {y} is evaluated because progress awards and the "
+                               f"accountability ladder compare each year with the one before)",
+                               "fix the problems below, or evaluate an earlier year")
+                raise type(exc)([note, *exc.problems]) from None
     return previous
 
 

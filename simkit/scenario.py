@@ -364,6 +364,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(Problem(where, "the scenario file does not exist", "check the path")) from None
     except UnicodeDecodeError:
         raise ScenarioError(Problem(where, "the file is not UTF-8 text", "save the file as UTF-8")) from None
+    except IsADirectoryError:
+        raise ScenarioError(Problem(where, "this is a folder, not a scenario file",
+                                    "give a scenario .yaml file (e.g. scenarios/yiyang_2018_reform.yaml); a data "
+                                    "folder goes after --data")) from None
     except OSError as exc:
         raise ScenarioError(Problem(where, f"the file cannot be read ({exc.strerror})", "check the path")) from None
     class Loader(yaml.SafeLoader):

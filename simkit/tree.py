@@ -6,6 +6,7 @@ returns a ``Tree`` of plain arrays for the aggregation stage.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,9 +66,11 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
     def known(ids: object, field: str, what: str) -> None:
         for i in ids:  # type: ignore[attr-defined]
             if i not in all_ids:
+                close = difflib.get_close_matches(str(i), sorted(all_ids), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
                 problems.append(Problem(where, f"{what} {i!r} is not in the data's indicators table",
-                                        "correct the id; the data's indicators are listed in its README",
-                                        field=f"{field}.{i}"))
+                                        f"{hint}correct the id (the data's indicator ids: "
+                                        f"{', '.join(sorted(all_ids)[:60])})", field=f"{field}.{i}"))
             elif i not in kept:
                 problems.append(Problem(where, f"{what} {i!r} is a subjective indicator, and this scenario leaves "
                                         "them out", "set `include_subjective: true` or remove it",
