@@ -46,7 +46,7 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             _fail("interrupted")
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
+        except Exception as exc:
             if os.environ.get("SIMKIT_DEBUG"):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in simkit; run again with "
@@ -59,7 +59,16 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def output_dir(out: Path) -> Iterator[Path]:
     """Write a run's files into a temporary folder, then move them into ``out`` only if all succeeded."""
-    out.mkdir(parents=True, exist_ok=True)
+    from .errors import Problem
+
+    if out.exists() and not out.is_dir():
+        raise SimkitError(Problem(str(out), "--out names a file, not a folder",
+                                  "give a folder for the outputs, e.g. --out out/"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimkitError(Problem(str(out), f"the output folder cannot be created ({exc.strerror})",
+                                  "choose a folder you can write to with --out")) from None
     tmp = Path(tempfile.mkdtemp(prefix=".simkit-", dir=out))
     try:
         yield tmp
@@ -173,6 +182,8 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     cols = ["group", "name", "rank_base", "rank_reform", "rank_change", "grade_base", "grade_reform",
             "payout_base", "payout_reform", "payout_change"]
     table = cmp.units[cols].copy()
+    money = ["payout_base", "payout_reform", "payout_change"]
+    table[money] = table[money].round().astype("Int64")
     print_table(table.rename(columns=COMPARISON_HEADERS if zh else {}),
                 "改革前后对比 (基准 → 改革)" if zh else "Base → reform")
     bands = cmp.bands.drop(columns="band" if zh else "band_zh")
@@ -274,6 +285,163 @@ def schema(out: Path | None) -> None:
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"written: {out}")
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@handles_errors
+def dashboard(port: int, no_browser: bool) -> None:
+    """Serve the explorer (notebooks/03_explorer.ipynb) as a web page with Voila, code hidden, on 127.0.0.1.
+
+    Needs the notebooks extra (pip install 'simkit[notebooks]').  Scenarios saved from the page are written to the
+    current folder.  Stop with Ctrl-C.
+    """
+    import socket
+
+    from .errors import Problem
+    from .scenario import SHIPPED_DIR
+
+    notebook = SHIPPED_DIR.parent / "notebooks" / "03_explorer.ipynb"
+    if not notebook.is_file():
+        raise SimkitError(Problem(str(notebook), "the explorer notebook is not there",
+                                  "run simkit from its source checkout (pip install -e .), where notebooks/ sits "
+                                  "next to the simkit package"))
+    try:
+        from voila.app import Voila
+    except ImportError:
+        raise SimkitError(Problem("voila", "Voila, which serves the dashboard, is not installed",
+                                  "pip install 'simkit[notebooks]'")) from None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SimkitError(Problem(f"127.0.0.1:{port}", "the port is in use",
+                                      "give another one with --port")) from None
+    os.environ["SIMKIT_WEB_FONT"] = "1"  # the page carries the bundled Chinese font
+    os.environ.setdefault("SIMKIT_SAVE_DIR", os.getcwd())
+    url = f"http://127.0.0.1:{port}/"
+    click.echo(f"simkit dashboard: {url}  (Ctrl-C to stop)")
+    sys.stdout.flush()
+    argv = [str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+            "--strip_sources=True", *(["--no-browser"] if no_browser else [])]
+    Voila.launch_instance(argv=argv)
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_data_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for fairness.csv and manifest.json.")
+@click.option("--size", default="gdp", show_default=True,
+              help="Size measure: a unit attribute (e.g. headcount) or an indicator id (e.g. gdp).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap intervals.")
+@click.option("--boot", type=int, default=1000, show_default=True, help="Bootstrap resamples per interval.")
+@click.option("--years", default=None, help="Years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
+              "year all the scenarios can evaluate.")
+@handles_errors
+def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, size: str, seed: int, boot: int,
+             years: str | None) -> None:
+    """Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
+    mobility, bottom persistence and common-shock invariance, with bootstrap intervals (5–95%)."""
+    from .data import load_data
+    from .excel import write_csv_safe
+    from .fairness import fairness_table, format_table
+    from .scenario import load_scenario, source_of
+
+    scs = [load_scenario(s) for s in scenarios]
+    data = load_data(data_path)
+    table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
+    synthetic_banner(data)
+    a = table.attrs
+    print_table(format_table(table), f"公平性 Fairness · {a['years'][0]}–{a['years'][-1]} · 规模 size = {size} · "
+                f"估计 [5%, 95%] bootstrap n={boot}, seed={seed}")
+    from . import __version__
+
+    manifest = {
+        "simkit_version": __version__,
+        "scenarios": [{"name": s.name, "file": source_of(s) or str(p), "sha256": s.fingerprint()}
+                      for s, p in zip(scs, scenarios, strict=True)],
+        "data": {"source": data.source, "sha256": data.fingerprint(), "synthetic": data.synthetic,
+                 "years": list(data.years)},
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in a.items()},
+    }
+    with output_dir(out) as tmp:
+        write_csv_safe(table, tmp / "fairness.csv")
+        write_json(manifest, tmp / "manifest.json")
+    click.echo(f"written: {out / 'fairness.csv'}, {out / 'manifest.json'}")
+
+
+def _parse_years(text: str | None) -> tuple[int, ...] | None:
+    """'2015-2018' or '2016,2017,2018' → years; None stays None."""
+    if text is None:
+        return None
+    try:
+        if "-" in text:
+            a, b = (int(v) for v in text.split("-", 1))
+            return tuple(range(a, b + 1))
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a year range; write e.g. 2015-2018 or 2016,2017,2018",
+                                 param_hint="--years") from None
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_data_option
+@click.option("--draws", type=click.IntRange(2, None), default=1000, show_default=True,
+              help="Monte Carlo draws (each also the base of the Sobol design).")
+@click.option("--seed", type=click.IntRange(0, None), default=0, show_default=True,
+              help="Seed: the same seed gives the same output, whatever the chunk size.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for rank_intervals.csv, sensitivity.csv and manifest.json.")
+@click.option("--spread", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
+              help="Weights drawn uniformly within ± this share of nominal: the first-level weights, and the "
+              "sub-weights of each first-level item (one input group each).")
+@click.option("--noise", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Also multiply every observed value by exp(sd·z), e.g. 0.05 (lognormal data noise).")
+@click.option("--chunk-size", type=click.IntRange(1, None), default=None,
+              help="Draws evaluated at once (memory); the results do not depend on it. Default: automatic.")
+@click.option("--year", type=int, default=None, help="Evaluation year. Default: the scenario's, else the last.")
+@_lang_option
+@handles_errors
+def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, out: Path, spread: float,
+                noise: float | None, chunk_size: int | None, year: int | None, lang: str) -> None:
+    """Uncertainty of SCENARIO's ranks (JRC/OECD practice): rank intervals, grade probabilities, Sobol indices.
+
+    Writes rank_intervals.csv (nominal and median rank, 5–95% interval, probability of each grade),
+    sensitivity.csv (first- and total-order Sobol indices of each input group for the mean absolute rank
+    shift) and manifest.json (seed, draws, the inputs).
+    """
+    from .data import load_data
+    from .excel import write_csv_safe
+    from .scenario import load_scenario
+    from .uncertainty import default_spec, run_uncertainty
+
+    sc = load_scenario(scenario)
+    data = load_data(data_path)
+    spec = default_spec(sc, data, spread=spread, noise=noise)
+    res = run_uncertainty(sc, data, spec, draws=draws, seed=seed, chunk_size=chunk_size, year=year,
+                          progress=sys.stderr.isatty())
+    grades = [f"p_{g}" for g in res.grade_names]
+    table = res.rank_intervals[["unit", "name", "group", "nominal_rank", "median_rank", "q05", "q95", *grades]]
+    synthetic_banner(data)
+    zh = lang == "zh"
+    heads = ({"name": "单位", "nominal_rank": "名义名次", "median_rank": "中位名次", "q05": "5%", "q95": "95%"}
+             | {f"p_{g}": f"P({g})" for g in res.grade_names}) if zh else {}
+    for group, part in table.groupby("group", sort=False):
+        print_table(part.drop(columns=["unit", "group"]).round(3).rename(columns=heads),
+                    f"{sc.name} — {res.problem.year} · {group} · {draws:,} 次抽样 draws, seed {seed}")
+    sens = res.sensitivity
+    print_table(sens[["input", "dims", "S1", "S1_conf", "ST", "ST_conf"]].round(3),
+                "Sobol 指数 (平均名次绝对变动) Sobol indices of the mean absolute rank shift")
+    click.echo(f"平均名次绝对变动 mean absolute rank shift R̄S = {res.mean_abs_shift:.3f}\n")
+    with output_dir(out) as tmp:
+        write_csv_safe(table, tmp / "rank_intervals.csv")
+        write_csv_safe(sens, tmp / "sensitivity.csv")
+        write_json({**res.manifest(), "cli": {"spread": spread, "noise": noise, "chunk_size": chunk_size}},
+                   tmp / "manifest.json")
+    click.echo(f"written: {out / 'rank_intervals.csv'}, {out / 'sensitivity.csv'}, {out / 'manifest.json'}")
 
 
 if __name__ == "__main__":  # pragma: no cover
