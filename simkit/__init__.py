@@ -21,8 +21,10 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from .coinr import read_coinr
 from .compare import Comparison, compare
 from .data import Dataset, load_data
+from .dynamics import EffortResponse, HoldBack, Projection, project
 from .errors import DataError, EvaluationError, Problem, ScenarioError, SimkitError
 from .explain import Explanation, explain
+from .fairness import fairness_table, shock_invariance
 from .result import Result, evaluate, evaluate_history
 from .scenario import Scenario, load_scenario
 
@@ -30,9 +32,12 @@ __all__ = [
     "Comparison",
     "DataError",
     "Dataset",
+    "EffortResponse",
     "EvaluationError",
     "Explanation",
+    "HoldBack",
     "Problem",
+    "Projection",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -42,7 +47,10 @@ __all__ = [
     "evaluate",
     "evaluate_history",
     "explain",
+    "fairness_table",
     "load_data",
     "load_scenario",
+    "project",
     "read_coinr",
+    "shock_invariance",
 ]
