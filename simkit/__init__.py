@@ -28,6 +28,19 @@ from .fairness import fairness_table, shock_invariance
 from .result import Result, evaluate, evaluate_history
 from .scenario import Scenario, load_scenario
 
+
+def __getattr__(name: str):
+    if name == "Explorer":
+        from .widgets import Explorer
+
+        return Explorer
+    if name in ("plots", "widgets"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'simkit' has no attribute {name!r}")
+
+
 __all__ = [
     "Comparison",
     "DataError",
@@ -35,6 +48,7 @@ __all__ = [
     "EffortResponse",
     "EvaluationError",
     "Explanation",
+    "Explorer",
     "HoldBack",
     "Problem",
     "Projection",
