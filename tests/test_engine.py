@@ -359,7 +359,8 @@ def test_growth_from_zero_base_is_an_error_naming_the_cell():
     x = dict(X, C=[5, 10, 0, 11])  # C's 2018 growth is from a base of 0
     sc = make_scenario(indicators={"x": {"measures": {"growth": 1}, "target": {"rule": "uniform", "value": 0.1},
                                          "scoring": {"rule": "completion", "cap": 1.2}}})
-    with pytest.raises(EvaluationError, match=r"unit 'C'.*indicator 'x': growth is measured from a zero or negative base, 2017 = 0"):
+    message = r"unit 'C'.*indicator 'x': growth is measured from a zero or negative base, 2017 = 0"
+    with pytest.raises(EvaluationError, match=message):
         simkit.evaluate(sc, make_data(x=x), 2018)
     missing = make_scenario(indicators={"x": {"measures": {"growth": 1}, "target": {"rule": "uniform", "value": 0.1},
                                               "scoring": {"rule": "completion", "cap": 1.2},
