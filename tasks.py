@@ -63,11 +63,14 @@ def test() -> None:
     # a Jupyter kernel named python3 inside .venv, for nbconvert, JupyterLab and the dashboard (Voila)
     sh(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
     ensure_browser()
-    sh(BIN / "ruff", "check", "simkit", "tests", "benchmarks", "scripts", "tasks.py")
+    lint = sh(BIN / "ruff", "check", "simkit", "tests", "benchmarks", "scripts", "tasks.py", check=False)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     code = sh(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:], check=False, env=env)
     if code == 5:
         print("pytest collected no tests: that is a failure here", flush=True)
+        code = 1
+    if lint and not code:
+        print("ruff found problems (above): that is a failure here", flush=True)
         code = 1
     sys.exit(code)
 
