@@ -101,8 +101,26 @@ def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, grading
       worse than it or tied with it, n − t + 1 − lo, are at most q (a tied block at the edge is spared);
     - top quota q (after t places taken from the top): candidates better or tied, hi − t ≤ q; with
       ``ties: share`` also a block that starts inside the quota, lo − 1 − t < q.
+
+    Draws where every unit is ranked and nothing is tied get their grades from a table of grade by place (the
+    same procedure run once on places 1…m).
     """
     b, m = lo.shape
+    if b > 1 and m > 1:
+        clean = ranked.all(axis=1) & (lo == hi).all(axis=1)
+        if clean.any():
+            table = np.empty(m + 1, dtype=int)
+            places = np.arange(1.0, m + 1.0)[None]
+            table[1:] = _grades_by_place(places, places, np.ones((1, m), dtype=bool), grading, bottom, top,
+                                         fallback)[0]
+            table[0] = -1
+            if clean.all():
+                return table[lo.astype(np.intp)]
+            out = np.empty((b, m), dtype=int)
+            out[clean] = table[lo[clean].astype(np.intp)]
+            rest = ~clean
+            out[rest] = _grades_by_place(lo[rest], hi[rest], ranked[rest], grading, bottom, top, fallback)
+            return out
     grades = grading.grades
     share_ties = grading.ties == "share"
     n = ranked.sum(axis=1)
@@ -113,22 +131,22 @@ def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, grading
         gr = grades[k]
         q = np.minimum(quota(gr.share, gr.count, n, grading.rounding), np.maximum(n - 1, 0))
         get = free & (lo >= (n - taken + 1 - q)[:, None])
-        out[get] = k
-        free &= ~get
-        taken += get.sum(axis=1)
+        np.copyto(out, k, where=get)
+        free ^= get  # get ⊆ free
+        taken += np.count_nonzero(get, axis=1)
     taken[:] = 0
     for k in top:
         gr = grades[k]
         if gr.share is None and gr.count is None:
-            out[free] = k
+            np.copyto(out, k, where=free)
             free[:] = False
             continue
         edge = (quota(gr.share, gr.count, n, grading.rounding) + taken)[:, None]
         get = free & ((lo if share_ties else hi) <= edge)  # lo ≤ edge whenever hi ≤ edge
-        out[get] = k
-        free &= ~get
-        taken += get.sum(axis=1)
-    out[free] = fallback
+        np.copyto(out, k, where=get)
+        free ^= get
+        taken += np.count_nonzero(get, axis=1)
+    np.copyto(out, fallback, where=free)
     return out
 
 

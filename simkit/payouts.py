@@ -59,11 +59,13 @@ def bonus_factor(bonus: Bonus, grade: np.ndarray, grade_names: tuple[str, ...], 
     """The float per unit (batch, units); NaN for a unit without a grade."""
     if bonus.by == "grade":
         table = np.array([bonus.factors.get(n, 0.0) for n in grade_names] + [np.nan])
-        factor = table[np.where(grade >= 0, grade, len(grade_names))]
+        factor = np.take(table, grade)  # grade −1 (none) takes the last entry, NaN
     else:
         tier = assign_grades(score, rank_lo, rank_hi, group_codes, tier_grading(bonus))
         table = np.array([t.factor for t in bonus.tiers] + [bonus.rest, np.nan])
-        factor = table[np.where(tier >= 0, tier, len(bonus.tiers) + 1)]
+        factor = np.take(table, tier)  # tier −1 (none) takes the last entry, NaN
+    if not vetoed.any():
+        return factor
     if veto.bonus == "no_increase":
         factor = np.where(vetoed, np.minimum(factor, 0.0), factor)
     elif veto.bonus == "nothing":
@@ -78,13 +80,18 @@ def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None) -> t
     >>> p.tolist(), s.tolist()
     ([[180.0, 120.0]], [1.5])
     """
-    raw = base * (1.0 + np.nan_to_num(factor, nan=-1.0))
+    raw = factor + 1.0
+    none = np.isnan(raw)
+    if none.any():
+        raw[none] = 0.0  # no grade: nothing paid
+    raw *= base
     if pool is None:
         return raw, np.ones(raw.shape[0])
     total = raw.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(total > 0, pool / total, 0.0)
-    return raw * scale, scale[:, 0]
+    raw *= scale
+    return raw, scale[:, 0]
 
 
 def round_to_total(amounts: np.ndarray, total: int | np.ndarray,

@@ -59,7 +59,7 @@ def rank_desc(
         r = pos
     else:
         new = np.ones(x.shape, dtype=bool)  # True where a sorted entry starts a new tie block
-        same = np.ones(x.shape[:-1] + (n - 1,), dtype=bool)
+        same = np.ones((*x.shape[:-1], n - 1), dtype=bool)
         for k in sorted_keys:
             same &= k[..., 1:] == k[..., :-1]
         new[..., 1:] = ~same
@@ -91,7 +91,104 @@ def group_rank(
     >>> group_rank(np.array([1.0, 5.0, 3.0, 2.0]), np.array([0, 0, 1, 1]))
     array([2., 1., 1., 2.])
     """
+    return group_ranks(x, group_codes, (ties,), tie_break=tie_break, decimals=decimals)[0]
+
+
+def group_ranks(
+    x: np.ndarray,
+    group_codes: np.ndarray,
+    ties: Sequence[TieRule] = ("min", "max"),
+    *,
+    tie_break: Sequence[np.ndarray] = (),
+    decimals: int | None = 9,
+) -> tuple[np.ndarray, ...]:
+    """``group_rank`` under several tie rules at once, e.g. the first and last place of each tie block.
+
+    Without tie-break keys and for ``min``/``max``/``dense``, all groups and rules share one sort per group
+    and a few whole-array passes (the fast path for a batch of draws); otherwise each rule is ranked as
+    ``rank_desc`` does.  The ranks are the same either way.  Rules that give the same ranks (the same rule
+    twice, or ``min`` and ``max`` without ties) may return the same array: treat the results as read-only.
+
+    >>> lo, hi = group_ranks(np.array([[3.0, 5.0, 3.0, 1.0]]), np.array([0, 0, 0, 1]))
+    >>> lo.tolist(), hi.tolist()
+    ([[2.0, 1.0, 2.0, 1.0]], [[3.0, 1.0, 3.0, 1.0]])
+    """
+    for t in ties:
+        if t not in TIE_RULES:
+            raise ValueError(f"unknown tie rule {t!r}; use one of {', '.join(TIE_RULES)}")
+    codes = np.asarray(group_codes)
     x = np.asarray(x, dtype=float)
+    if not tie_break and "first" not in ties and x.ndim >= 1 and x.shape[-1] > 0:
+        return _group_ranks_fast(x, codes, tuple(ties), decimals)
+    return tuple(_group_rank_each(x, codes, t, tie_break, decimals) for t in ties)
+
+
+def _group_ranks_fast(x: np.ndarray, codes: np.ndarray, ties: tuple[str, ...],
+                      decimals: int | None) -> tuple[np.ndarray, ...]:
+    """Per group: one sort of the rounded values (NaN last); a draw without ties ranks by position, and only
+    draws with ties get their tie blocks resolved; ranks are scattered back through flat indices."""
+    shape = x.shape
+    n = shape[-1]
+    xb = x.reshape(-1, n)
+    b = xb.shape[0]
+    rules = tuple(dict.fromkeys(ties))
+    missing = np.isnan(xb)
+    any_missing = bool(missing.any())
+    base = np.empty((b, n))  # ranks by position, the same for every rule where nothing is tied
+    patches: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
+    row_start = (np.arange(b) * n)[:, None]
+    for g in np.unique(codes):
+        sel = np.flatnonzero(codes == g)
+        m = len(sel)
+        key = xb[:, sel[0] : sel[-1] + 1].copy() if sel[-1] - sel[0] + 1 == m else xb[:, sel]
+        if decimals is not None:
+            np.round(key, decimals, out=key)
+        if any_missing:
+            key[np.isnan(key)] = -np.inf
+        np.negative(key, out=key)  # ascending order of −value: highest first
+        order = np.argsort(key, axis=1)
+        dest = sel[order]
+        dest += row_start
+        base.reshape(-1)[dest] = np.arange(1.0, m + 1.0)
+        if m < 2:
+            continue
+        srt = np.take_along_axis(key, order, axis=1)
+        same = srt[:, 1:] == srt[:, :-1]  # tied with the previous entry
+        tied = np.flatnonzero(same.any(axis=1))
+        if not len(tied):
+            continue
+        new = np.ones((len(tied), m), dtype=bool)
+        new[:, 1:] = ~same[tied]
+        col = np.arange(m)
+        fixed = {}
+        for t in rules:
+            if t == "min":
+                fixed[t] = np.maximum.accumulate(np.where(new, col, 0), axis=1) + 1.0
+            elif t == "max":
+                end = np.ones_like(new)
+                end[:, :-1] = new[:, 1:]
+                fixed[t] = np.minimum.accumulate(np.where(end, col, m)[:, ::-1], axis=1)[:, ::-1] + 1.0
+            else:  # dense
+                fixed[t] = np.cumsum(new, axis=1).astype(float)
+        patches.append((dest[tied], fixed))
+    if any_missing:
+        base[missing] = np.nan
+    if not patches:  # nothing tied: every rule gives the positions
+        return (base.reshape(shape),) * len(ties)
+    done: dict[str, np.ndarray] = {}
+    for k, t in enumerate(rules):
+        arr = base if k == len(rules) - 1 else base.copy()
+        flat = arr.reshape(-1)
+        for dest, fixed in patches:
+            flat[dest] = fixed[t]
+        if any_missing:
+            arr[missing] = np.nan
+        done[t] = arr.reshape(shape)
+    return tuple(done[t] for t in ties)
+
+
+def _group_rank_each(x: np.ndarray, group_codes: np.ndarray, ties: str, tie_break: Sequence[np.ndarray],
+                     decimals: int | None) -> np.ndarray:
     out = np.full(x.shape, np.nan)
     for g in np.unique(group_codes):
         sel = np.flatnonzero(group_codes == g)
