@@ -27,7 +27,7 @@ class Tier(_Model):
 class Bonus(_Model):
     """绩效奖金: base × (1 + factor), the factor by grade or by rank tier; open-ended or scaled to a pool.
 
-    The base is a unit attribute (``base_attribute``, per unit or per head) or a flat ``amount``.  A factor
+    The base is a unit attribute (``base_attribute``, per unit or per head), or a flat ``amount`` if set.  A factor
     of −1 means nothing is paid.  With ``pool`` set, every payout is scaled by the same factor so that the
     total equals the pool; ``pool: nominal`` uses the sum of the bases (a budget-neutral float).  Amounts are
     rounded to the yuan by largest remainder, so the rounded total is exact.
@@ -38,11 +38,12 @@ class Bonus(_Model):
     tiers: tuple[Tier, ...] = Field((), description="By tier: the tiers, best first; units beyond get `rest`.")
     rest: float = Field(0.0, description="By tier: the factor of units in no tier.")
     base_attribute: str | None = Field(
-        "bonus_per_head", description="Unit attribute holding the base amount (yuan); none = use `amount`."
+        "bonus_per_head", description="Unit attribute holding the base amount (yuan); ignored when `amount` is set."
     )
     per_head: bool = Field(True, description="Multiply the base by the unit's headcount attribute.")
     headcount_attribute: str = Field("headcount", description="Unit attribute holding the headcount.")
-    amount: float | None = Field(None, ge=0, description="Flat base amount when there is no base attribute.")
+    amount: float | None = Field(None, ge=0, description="A flat base amount (yuan) for every unit; replaces the "
+                                 "base attribute when set.")
     pool: float | Literal["nominal"] | None = Field(
         None, description="Fixed budget (yuan) to scale payouts to, `nominal` (= sum of bases), or none (open-ended)."
     )

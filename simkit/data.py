@@ -95,6 +95,35 @@ class Dataset:
         return out
 
     @cached_property
+    def adjustment_arrays(self) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], str]]:
+        """Bonus and deduction points as (units, years) sums, and veto reasons by (unit, year) index."""
+        shape = (len(self.unit_ids), len(self.years))
+        bonus, deduction = np.zeros(shape), np.zeros(shape)
+        adj = self.adjustments[self.adjustments["year"].isin(self.years)]
+        u = pd.Index(self.unit_ids).get_indexer(adj["unit"])
+        t = pd.Index(self.years).get_indexer(adj["year"])
+        v = adj["value"].to_numpy(dtype=float)
+        for kind, target in (("bonus", bonus), ("deduction", deduction)):
+            sel = (adj["kind"] == kind).to_numpy()
+            np.add.at(target, (u[sel], t[sel]), np.nan_to_num(v[sel]))
+        reasons: dict[tuple[int, int], list[str]] = {}
+        for ui, ti, kind, reason in zip(u, t, adj["kind"], adj["reason"], strict=True):
+            if kind == "veto":
+                reasons.setdefault((int(ui), int(ti)), []).append(reason)
+        return bonus, deduction, {k: "；".join(r for r in rs if r) or "一票否决" for k, rs in reasons.items()}
+
+    @cached_property
+    def indicator_direction(self) -> np.ndarray:
+        """Direction (+1/−1) of every leaf, in the order of ``leaves``."""
+        ind = self.indicators.set_index("indicator")
+        return ind.loc[list(self.leaves), "direction"].to_numpy(dtype=float)
+
+    @cached_property
+    def indicator_info(self) -> dict[str, dict]:
+        """The indicators table as a dict of rows by id (fast lookups while compiling scenarios)."""
+        return self.indicators.set_index("indicator").to_dict("index")
+
+    @cached_property
     def attributes(self) -> tuple[str, ...]:
         """Numeric unit attributes (size, headcount, bonus base, ...)."""
         return tuple(c for c in self.units.columns if c not in TABLES["units"])

@@ -7,6 +7,7 @@ and a Monte Carlo block.  ``evaluate`` runs the stages for one year and wraps th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,43 +52,44 @@ class Model:
     deduction: np.ndarray  # (U,) deducted points, capped
     veto_table: np.ndarray  # (U,) bool
     veto_reason: tuple[str, ...]  # (U,) text
+    history_needed: int = 0  # years before the evaluation year that the rules read
 
     @property
     def where(self) -> str:
         return source_of(self.scenario) or self.scenario.name
 
 
-def compile_model(scenario: Scenario, data: Dataset, year: int | None = None) -> Model:
-    """Check the scenario against the data for a year (default: the scenario's year, else the last one)."""
+@dataclass(frozen=True)
+class Static:
+    """The year-independent part of a compiled scenario: the tree, the rule sets, the arrays."""
+
+    tree: Tree
+    rule_sets: tuple[RuleSet, ...]
+    direction: np.ndarray
+    values: np.ndarray
+    assigned: np.ndarray
+    group_codes: np.ndarray
+    group_names: tuple[str, ...]
+    history_needed: int  # how many years before the evaluation year the rules read
+
+
+def _rule_key(rule: ResolvedRule) -> tuple:
+    return (tuple(sorted(rule.measures.items())), rule.target, rule.scoring, rule.nonpositive_base)
+
+
+def compile_static(scenario: Scenario, data: Dataset) -> Static:
+    """Check the scenario against the data and lay out everything that does not depend on the year."""
     where = source_of(scenario) or scenario.name
-    year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
-    if year not in data.years:
-        raise EvaluationError(Problem(data.source, f"the data have no observations for {year}",
-                                      f"choose one of the years {data.years[0]}–{data.years[-1]} (--year)"))
-    t = data.years.index(year)
     tree = build_tree(scenario, data)
-    ind = data.indicators.set_index("indicator")
-    values = data.cube[:, tree.leaf_data_index, :]
-    assigned = data.assigned[:, tree.leaf_data_index, :]
-
-    # Units with nothing to score in the evaluation year cannot be ranked.
-    have = (~np.isnan(values[:, :, t]) & tree.applicable).any(axis=1)
-    problems = [
-        Problem(data.source, f"unit {u!r} ({n}) has no values for {year} in any indicator of this scenario",
-                f"add its {year} observations, or remove the unit", field="observations")
-        for u, n, ok in zip(data.units["unit"], data.units["name"], have, strict=True) if not ok
-    ]
-    if problems:
-        raise EvaluationError(problems)
-
     # Group leaves by their resolved rule so each rule runs once over all its leaves.
-    sets: dict[str, tuple[ResolvedRule, list[int]]] = {}
+    sets: dict[tuple, tuple[ResolvedRule, list[int]]] = {}
     for k, path in enumerate(tree.path):
         rule = scenario.rule_for(path)
-        sets.setdefault(rule.model_dump_json(), (rule, []))[1].append(k)
+        sets.setdefault(_rule_key(rule), (rule, []))[1].append(k)
     rule_sets = tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
 
     problems = []
+    history = 0
     for rs in rule_sets:
         needs = SCORING_RULES[rs.rule.scoring.rule][0].needs_target
         if needs and rs.rule.target.rule == "none":
@@ -100,35 +102,62 @@ def compile_model(scenario: Scenario, data: Dataset, year: int | None = None) ->
             problems.append(Problem(where, "assigned targets are one number per indicator, so they cannot serve "
                                     f"a blend of measures ({', '.join(rs.rule.measures)})",
                                     "use one measure with `assigned`, or another target rule", field="indicators"))
-        first_needed = min([t - 1 if m != "level" else t for m in rs.rule.measures], default=t)
-        if first_needed < 0:
-            problems.append(Problem(data.source, f"measuring {'/'.join(rs.rule.measures)} in {year} needs "
-                                    f"{year - 1}, which the data do not have",
-                                    "evaluate a later year, or add the earlier year's observations"))
+        lag = max(0 if m == "level" else 1 for m in rs.rule.measures)
+        # Fewest earlier years the target can work with (a baseline's min_years, else its window).
+        span = (getattr(rs.rule.target, "min_years", None) or len(years_needed(rs.rule.target, 10_000))) if needs else 0
+        history = max(history, lag + span)
     if problems:
         raise ScenarioError(problems)
+    codes, names = pd.factorize(data.units["group"], sort=False)
+    return Static(tree, rule_sets, data.indicator_direction[tree.leaf_data_index],
+                  data.cube[:, tree.leaf_data_index, :], data.assigned[:, tree.leaf_data_index, :],
+                  codes, tuple(names), history)
+
+
+def compile_model(scenario: Scenario, data: Dataset, year: int | None = None, static: Static | None = None) -> Model:
+    """Check the scenario against the data for a year (default: the scenario's year, else the last one).
+
+    ``static`` (from ``compile_static``) saves recompiling the year-independent part for every year.
+    """
+    year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
+    if year not in data.years:
+        raise EvaluationError(Problem(data.source, f"the data have no observations for {year}",
+                                      f"choose one of the years {data.years[0]}–{data.years[-1]} (--year)"))
+    t = data.years.index(year)
+    st = compile_static(scenario, data) if static is None else static
+    tree = st.tree
+
+    # Units with nothing to score in the evaluation year cannot be ranked.
+    have = (~np.isnan(st.values[:, :, t]) & tree.applicable).any(axis=1)
+    problems = [
+        Problem(data.source, f"unit {u!r} ({n}) has no values for {year} in any indicator of this scenario",
+                f"add its {year} observations, or remove the unit", field="observations")
+        for u, n, ok in zip(data.units["unit"], data.units["name"], have, strict=True) if not ok
+    ]
+    if problems:
+        raise EvaluationError(problems)
+    for rs in st.rule_sets:
+        if t - 1 < 0 and any(m != "level" for m in rs.rule.measures):
+            raise ScenarioError(Problem(data.source, f"measuring {'/'.join(rs.rule.measures)} in {year} needs "
+                                        f"{year - 1}, which the data do not have",
+                                        "evaluate a later year, or add the earlier year's observations"))
 
     # Adjustments for the evaluation year.
-    adj_cfg = scenario.adjustments
-    adj = data.adjustments[data.adjustments["year"] == year]
-    units = list(data.unit_ids)
-    per_unit = adj.groupby(["unit", "kind"])["value"].sum() if len(adj) else pd.Series(dtype=float)
+    cfg = scenario.adjustments
+    bonus, deduction, vetoes = data.adjustment_arrays
+    n = len(data.unit_ids)
 
-    def points(kind: str, cap: float | None) -> np.ndarray:
-        if not adj_cfg.use_table or not len(adj):
-            return np.zeros(len(units))
-        raw = np.array([per_unit.get((u, kind), 0.0) for u in units], dtype=float)
+    def points(table: np.ndarray, cap: float | None) -> np.ndarray:
+        raw = table[:, t] if cfg.use_table else np.zeros(n)
         return raw if cap is None else np.minimum(raw, cap)
 
-    veto_rows = adj[adj["kind"] == "veto"] if adj_cfg.veto.use_table and len(adj) else adj.iloc[0:0]
-    reasons = {u: "；".join(r for r in grp["reason"] if r) or "一票否决" for u, grp in veto_rows.groupby("unit")}
-    codes, names = pd.factorize(data.units["group"], sort=False)
+    reasons = [vetoes.get((u, t), "") if cfg.veto.use_table else "" for u in range(n)]
     return Model(
-        scenario=scenario, data=data, tree=tree, year=year, t=t, group_codes=codes, group_names=tuple(names),
-        rule_sets=rule_sets, direction=ind.loc[list(tree.leaves), "direction"].to_numpy(dtype=float),
-        values=values, assigned=assigned,
-        bonus=points("bonus", adj_cfg.bonus_cap), deduction=points("deduction", adj_cfg.deduction_cap),
-        veto_table=np.array([u in reasons for u in units]), veto_reason=tuple(reasons.get(u, "") for u in units),
+        scenario=scenario, data=data, tree=tree, year=year, t=t, group_codes=st.group_codes,
+        group_names=st.group_names, rule_sets=st.rule_sets, direction=st.direction, values=st.values,
+        assigned=st.assigned, bonus=points(bonus, cfg.bonus_cap), deduction=points(deduction, cfg.deduction_cap),
+        veto_table=np.array([bool(r) for r in reasons]), veto_reason=tuple(reasons),
+        history_needed=st.history_needed,
     )
 
 
@@ -142,11 +171,20 @@ class LeafStage:
     share: np.ndarray  # (B, U, L) blended share (NaN: missing or not applicable)
 
 
-def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
-    """Measures, targets and shares for every leaf; ``values`` (B, U, L, T) defaults to the data."""
+def leaf_stage(model: Model, values: np.ndarray | None = None, years: Sequence[int] | None = None) -> LeafStage:
+    """Measures, targets and shares for every leaf; ``values`` (B, U, L, T) defaults to the data.
+
+    ``years`` (indices into the data's years) evaluates several years at once, stacked on the batch axis
+    (with a single draw of values); a problem in any of them is then reported without detail, so callers
+    fall back to one year at a time for the precise message.
+    """
     x = model.values[None] if values is None else values
+    ts = [model.t] if years is None else list(years)
+    if len(ts) > 1 and x.shape[0] != 1:
+        raise ValueError("several years at once need a single draw of values")
+    t = ts[0] if len(ts) == 1 else None
     b, u, n_leaves, _ = x.shape
-    t = model.t
+    b *= len(ts)
     app = model.tree.applicable[None]
     share = np.zeros((b, u, n_leaves))
     parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -160,11 +198,15 @@ def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
             ser = np.moveaxis(series, 1, 2)  # (B, k, U, T): units next to years for target rules
             ctx = TargetContext(np.moveaxis(model.assigned[:, idx, :], 0, 1), model.group_codes,
                                 model.direction[idx][:, None], model.data.years)
-            q = np.moveaxis(compute_target(rule.target, ser, t, ctx), 1, 2)  # (B, U, k)
-            m = series[..., t]
-            m = np.where(app[..., idx], m, np.nan)
-            used_bad = bad[..., t] | bad[..., list(years_needed(rule.target, t))].any(axis=-1)
+            # (B, U, k) per evaluation year, stacked on the batch axis
+            q = np.concatenate([np.moveaxis(compute_target(rule.target, ser, ty, ctx), 1, 2) for ty in ts])
+            m = np.where(app[..., idx], np.concatenate([series[..., ty] for ty in ts]), np.nan)
+            used_bad = np.concatenate([bad[..., ty] | bad[..., list(years_needed(rule.target, ty))].any(axis=-1)
+                                       for ty in ts])
             if rule.nonpositive_base == "error" and (used_bad & app[..., idx]).any():
+                if t is None:
+                    raise EvaluationError(Problem(model.data.source, "growth from a zero or negative base",
+                                                  "evaluate the years one at a time for details"))
                 used = [t, *years_needed(rule.target, t)]
                 problems += _base_problems(model, idx, used_bad & app[..., idx], bad[..., used], used)
                 continue
@@ -172,12 +214,17 @@ def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
             if missing_target.any():
                 if rule.nonpositive_base == "missing" and (used_bad & missing_target).all():
                     m = np.where(missing_target, np.nan, m)
+                elif t is None:
+                    raise EvaluationError(Problem(model.data.source, "a target cannot be computed",
+                                                  "evaluate the years one at a time for details"))
                 else:
                     problems += _target_problems(model, rule, name, idx, missing_target)
                     continue
             try:
                 s = score(rule.scoring, m, q, model.direction[idx], model.group_codes)
             except RuleInputError as exc:
+                if t is None:
+                    raise EvaluationError(Problem(model.data.source, exc.message, exc.fix)) from None
                 problems += _cell_problems(model, idx, np.asarray(exc.mask), exc.message, exc.fix)
                 continue
             slot = parts.setdefault(name, (np.zeros(n_leaves), np.full((b, u, n_leaves), np.nan),
@@ -192,7 +239,7 @@ def leaf_stage(model: Model, values: np.ndarray | None = None) -> LeafStage:
     share = np.where(app, share, np.nan)
     if model.scenario.aggregation.missing == "zero":
         share = np.where(app & np.isnan(share), 0.0, share)
-    value = np.where(app, x[..., t], np.nan)
+    value = np.where(app, np.concatenate([x[..., ty] for ty in ts]), np.nan)
     return LeafStage(value, parts, share)
 
 

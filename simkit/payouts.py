@@ -24,7 +24,7 @@ from .scenario import Grade, Grading
 
 def bonus_base(bonus: Bonus, units: pd.DataFrame, source: str) -> np.ndarray:
     """Base amount per unit (yuan): the base attribute (× headcount if per head) or the flat amount."""
-    if bonus.base_attribute is None:
+    if bonus.amount is not None or bonus.base_attribute is None:
         base = np.full(len(units), float(bonus.amount or 0.0))
     else:
         base = _attribute(units, bonus.base_attribute, source, "bonus.base_attribute")

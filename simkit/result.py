@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -10,7 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .engine import LeafStage, Model, RankStage, TotalStage, compile_model, leaf_stage, rank_stage, total_stage
+from .engine import (
+    LeafStage,
+    Model,
+    RankStage,
+    Static,
+    TotalStage,
+    compile_model,
+    compile_static,
+    leaf_stage,
+    rank_stage,
+    total_stage,
+)
 from .errors import Problem, SimkitError
 from .history import LookBack, look_back
 from .measures import MEASURE_LABELS
@@ -270,18 +281,27 @@ def evaluate(scenario: Scenario, data: Any = None, year: int | None = None) -> R
 
     if data is None:
         data = load_data()
-    model = compile_model(scenario, data, year)
+    static = compile_static(scenario, data)
+    model = compile_model(scenario, data, year, static)
     cons = scenario.consequences
-    needs_past = cons.progress is not None or cons.accountability is not None
-    previous = _chain(scenario, data, before=model.year) if needs_past else None
-    return _evaluate_model(model, previous)
+    if cons.progress is None and cons.accountability is None:
+        return _evaluate_model(model, None)
+    fast = _chain_at_once(scenario, data, model.year, static)
+    if fast is not None:
+        return fast
+    return _evaluate_model(model, _chain(scenario, data, before=model.year, static=static))
 
 
 def _evaluate_model(model: Model, previous: Result | None) -> Result:
     leaf = leaf_stage(model)
     totals = total_stage(model, leaf)
     ranks = rank_stage(model, totals)
-    money = money_stage(model, totals, ranks)
+    return _finish(model, leaf, totals, ranks, money_stage(model, totals, ranks), previous)
+
+
+def _finish(model: Model, leaf: LeafStage, totals: TotalStage, ranks: RankStage, money: MoneyStage,
+            previous: Result | None) -> Result:
+    """Look back at the previous year and wrap one year's stages in a ``Result``."""
     cons = model.scenario.consequences
     names = [g.name for g in model.scenario.grading.grades]
     grade_names = [names[c] if c >= 0 else None for c in ranks.grade[0]]
@@ -293,18 +313,58 @@ def _evaluate_model(model: Model, previous: Result | None) -> Result:
     return Result(model, leaf, totals, ranks, money, lb, previous)
 
 
-def _chain(scenario: Scenario, data: Any, before: int) -> Result | None:
+def _row(stage: Any, k: int, batched: tuple[str, ...]) -> Any:
+    """Draw ``k`` of a stage evaluated for several years at once (the named fields carry the batch axis)."""
+    return replace(stage, **{f: None if getattr(stage, f) is None else getattr(stage, f)[k : k + 1]
+                             for f in batched})
+
+
+def _chain_at_once(scenario: Scenario, data: Any, last: int, static: Static) -> Result | None:
+    """Every evaluable year up to ``last`` through the stages in one batch (one row per year).
+
+    An optimisation only: on any problem it returns None, and the caller goes year by year, which names
+    the problem precisely.
+    """
+    years = [y for t, y in enumerate(data.years) if t >= static.history_needed and y <= last]
+    if len(years) < 2 or years[-1] != last:
+        return None
+    try:
+        models = [compile_model(scenario, data, y, static) for y in years]
+        top = replace(models[-1], bonus=np.stack([m.bonus for m in models]),
+                      deduction=np.stack([m.deduction for m in models]),
+                      veto_table=np.stack([m.veto_table for m in models]))
+        leaf = leaf_stage(top, years=[m.t for m in models])
+        totals = total_stage(top, leaf)
+        ranks = rank_stage(top, totals)
+        money = money_stage(top, totals, ranks)
+    except SimkitError:
+        return None
+    previous: Result | None = None
+    for k, model in enumerate(models):
+        parts = {name: (w, m[k : k + 1], q[k : k + 1], sh[k : k + 1]) for name, (w, m, q, sh) in leaf.parts.items()}
+        previous = _finish(
+            model, replace(_row(leaf, k, ("value", "share")), parts=parts),
+            _row(totals, k, ("node_scores", "effective", "base", "bonus", "deduction", "vetoed", "final")),
+            _row(ranks, k, ("rank", "rank_lo", "rank_hi", "grade")),
+            _row(money, k, ("factor", "payout", "scale", "slots")), previous)
+    return previous
+
+
+def _chain(scenario: Scenario, data: Any, before: int, static: Static | None = None) -> Result | None:
     """Results of the data's years before ``before``, each linked to the one before it.
 
     Years too early for the rules (a baseline without enough history) are skipped, but only at the start:
     once a year has evaluated, a later year that fails is an error.
     """
+    static = compile_static(scenario, data) if static is None else static
     previous: Result | None = None
-    for y in data.years:
+    for t, y in enumerate(data.years):
         if y >= before:
             break
+        if t < static.history_needed:
+            continue  # too early for the rules: the baseline has no history yet
         try:
-            previous = _evaluate_model(compile_model(scenario, data, y), previous)
+            previous = _evaluate_model(compile_model(scenario, data, y, static), previous)
         except SimkitError as exc:
             if previous is not None:
                 note = Problem(data.source, f"(the year {y} is evaluated because progress awards and the "
@@ -325,7 +385,9 @@ def evaluate_history(scenario: Scenario, data: Any = None, years: tuple[int, ...
 
     if data is None:
         data = load_data()
-    last = _chain(scenario, data, before=(max(years) if years else data.years[-1]) + 1)
+    final = max(years) if years else data.years[-1]
+    static = compile_static(scenario, data)
+    last = _chain_at_once(scenario, data, final, static) or _chain(scenario, data, before=final + 1, static=static)
     if last is None:
         compile_model(scenario, data, data.years[-1])  # raises the reason no year can be evaluated
         return {}

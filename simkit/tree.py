@@ -50,12 +50,13 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
     """Resolve the scenario's weights and node choices on the data's indicator tree; raise on any mismatch."""
     where = source_of(scenario) or scenario.name
     problems: list[Problem] = []
-    ind = data.indicators.set_index("indicator")
-    all_ids = set(ind.index)
-    parent_of = {i: p for i, p in ind["parent"].items() if isinstance(p, str)}
+    info = data.indicator_info
+    order = {i: k for k, i in enumerate(info)}  # position in the indicators table: a stable order
+    all_ids = set(info)
+    parent_of = {i: row["parent"] for i, row in info.items() if isinstance(row["parent"], str)}
 
     # Which leaves count: subjective ones only when the scenario keeps them.
-    leaves = [lf for lf in data.leaves if scenario.include_subjective or ind.at[lf, "kind"] != "subjective"]
+    leaves = [lf for lf in data.leaves if scenario.include_subjective or info[lf]["kind"] != "subjective"]
     kept: set[str] = set()
     for lf in leaves:
         node: str | None = lf
@@ -95,8 +96,9 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
             d += 1
         return d
 
-    inner = sorted((n for n in kept if n not in leaves), key=lambda n: -depth_of(n))
-    tops = [n for n in ind.index if n in kept and n not in parent_of]
+    # Deepest first, ties in table order: the same node order on every run, whatever the hash seed.
+    inner = sorted((n for n in kept if n not in leaves), key=lambda n: (-depth_of(n), order[n]))
+    tops = [n for n in info if n in kept and n not in parent_of]
     single_root = len(tops) == 1 and tops[0] not in leaves
     nodes = leaves + inner + ([] if single_root else [ROOT])
     pos = {n: k for k, n in enumerate(nodes)}
@@ -113,8 +115,8 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
             weight[k] = scenario.total
         elif n in scenario.weights.values:
             weight[k] = scenario.weights.values[n]
-        elif n in ind.index and not np.isnan(ind.at[n, "weight"]):
-            weight[k] = ind.at[n, "weight"]
+        elif n in info and not np.isnan(info[n]["weight"]):
+            weight[k] = info[n]["weight"]
         elif points:
             problems.append(Problem(where, f"node {n!r} has no points: neither the scenario nor the data's "
                                     "indicators table gives a weight", f"add `{n}: <points>` under weights.values",
@@ -123,8 +125,8 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
         raise ScenarioError(problems)
 
     # Applicability by track.
-    leaf_track = ind.loc[leaves, "track"].to_numpy()
-    unit_track = data.units["track"].to_numpy()
+    leaf_track = np.array([info[lf]["track"] for lf in leaves], dtype=object)
+    unit_track = data.units["track"].to_numpy(dtype=object)
     applicable = (leaf_track[None, :] == ALL_TRACKS) | (leaf_track[None, :] == unit_track[:, None])
 
     if points:

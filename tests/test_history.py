@@ -258,3 +258,19 @@ def test_history_on_bundled_data(data, reform, legacy):
     # growth rates for 2014 would need the growth of 2011, i.e. a 2010 value, so it starts in 2015
     assert list(simkit.evaluate_history(reform, data)) == [2015, 2016, 2017, 2018]
     assert list(simkit.evaluate(legacy, data).history) == [2014, 2015, 2016, 2017, 2018]
+
+
+@pytest.mark.parametrize("name", ["yiyang_2018_reform", "legacy_totals", "reform_ratchet", "reform_bands"])
+def test_years_at_once_equal_years_one_at_a_time(name, data):
+    """The batched history (every year through the stages at once) is only an optimisation."""
+    from simkit.engine import compile_model, compile_static
+    from simkit.result import _chain, _evaluate_model
+
+    scenario = simkit.load_scenario(name)
+    fast = simkit.evaluate(scenario, data)
+    static = compile_static(scenario, data)
+    slow = _evaluate_model(compile_model(scenario, data, 2018, static), _chain(scenario, data, 2018, static))
+    assert list(fast.history) == list(slow.history)
+    for year in fast.history:
+        pd.testing.assert_frame_equal(fast.history[year].units, slow.history[year].units)
+        pd.testing.assert_frame_equal(fast.history[year].indicators, slow.history[year].indicators)
