@@ -27,6 +27,19 @@ from .explain import Explanation, explain
 from .fairness import fairness_table, shock_invariance
 from .result import Result, evaluate, evaluate_history
 from .scenario import Scenario, load_scenario
+from .uncertainty import (
+    DataNoise,
+    RuleChoice,
+    UncertaintyResult,
+    UncertaintySpec,
+    WeightUncertainty,
+    default_spec,
+    main_effects,
+    replay_weights,
+    run_uncertainty,
+    sobol_indices,
+    what_would_it_take,
+)
 
 
 def __getattr__(name: str):
@@ -44,6 +57,7 @@ def __getattr__(name: str):
 __all__ = [
     "Comparison",
     "DataError",
+    "DataNoise",
     "Dataset",
     "EffortResponse",
     "EvaluationError",
@@ -53,18 +67,28 @@ __all__ = [
     "Problem",
     "Projection",
     "Result",
+    "RuleChoice",
     "Scenario",
     "ScenarioError",
     "SimkitError",
+    "UncertaintyResult",
+    "UncertaintySpec",
+    "WeightUncertainty",
     "__version__",
     "compare",
+    "default_spec",
     "evaluate",
     "evaluate_history",
     "explain",
     "fairness_table",
     "load_data",
     "load_scenario",
+    "main_effects",
     "project",
     "read_coinr",
+    "replay_weights",
+    "run_uncertainty",
     "shock_invariance",
+    "sobol_indices",
+    "what_would_it_take",
 ]
