@@ -164,7 +164,9 @@ def test_package_exports_core() -> None:
 def test_the_glyph_check_can_fail(results, tmp_path, caplog, monkeypatch) -> None:
     """Without the bundled font the same figure reports missing glyphs, so the check above means something."""
     r, _ = results
-    monkeypatch.setattr(core, "use_chinese_font", lambda: None)
+    from simkit.plots import _common
+
+    monkeypatch.setattr(_common, "use_chinese_font", lambda: None)
     with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
         missing = _render(core.ranking_figure(r, group="区县市"), tmp_path / "boxes.png", caplog)
     assert any("missing from font" in m for m in missing)

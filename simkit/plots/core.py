@@ -25,7 +25,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..fonts import use_chinese_font
+from ._common import SYNTHETIC_MARK
+from ._common import check_lang as _check_lang
+from ._common import figure as _figure
+from ._common import label as _t
 
 __all__ = [
     "GROUP_EN",
@@ -46,25 +49,14 @@ GROUP_EN: dict[str, str] = {
     "服务保障类": "Services and support",
 }
 
-SYNTHETIC_MARK = "合成数据，仅供演示 / synthetic data, for illustration only"
 UNGRADED = "#bdbdbd"
 UP, DOWN, SAME = "#1a9850", "#d73027", "#969696"
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    """A label: Chinese with English for ``zh``, English only for ``en``."""
-    _check_lang(lang)
-    return f"{zh} {en}" if lang == "zh" else en
 
 
-def _check_lang(lang: str) -> None:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
 
 
-def _figure(width: float, height: float) -> Figure:
-    use_chinese_font()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def _mark_synthetic(fig: Figure, *results: Any) -> None:

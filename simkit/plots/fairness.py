@@ -23,7 +23,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..fonts import use_chinese_font
+from ._common import SYNTHETIC_MARK
+from ._common import figure as _figure
+from ._common import label as _t
 
 __all__ = [
     "completion_histogram",
@@ -35,20 +37,12 @@ __all__ = [
     "target_fan",
 ]
 
-SYNTHETIC_MARK = "合成数据，仅供演示 / synthetic data, for illustration only"
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 MEASURE_LABEL = {"level": ("总量", "level"), "increment": ("增量", "increment"), "growth": ("增速", "growth rate")}
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    return f"{zh} {en}" if lang == "zh" else en
 
 
-def _figure(width: float, height: float) -> Figure:
-    use_chinese_font()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def _mark(fig: Figure, data: Any) -> None:

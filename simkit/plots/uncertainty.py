@@ -22,23 +22,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..fonts import use_chinese_font
+from ._common import SYNTHETIC_MARK
+from ._common import figure as _figure
+from ._common import label as _t
 from .core import GROUP_EN, grade_colours
 
 __all__ = ["plot_rank_intervals", "plot_sobol", "plot_weights_vs_effects"]
 
-SYNTHETIC_MARK = "合成数据，仅供演示 / synthetic data, for illustration only"
 INTERVAL, MEDIAN, S1_COLOUR, ST_COLOUR = "#4575b4", "#08306b", "#fdae61", "#d73027"
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    return f"{zh} {en}" if lang == "zh" else en
 
 
-def _figure(width: float, height: float) -> Figure:
-    use_chinese_font()
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def _finish(fig: Figure, result: Any) -> Figure:
