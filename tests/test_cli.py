@@ -102,7 +102,8 @@ def test_schema_matches_the_committed_file():
     assert json.loads(out.output) == committed, "run `python scripts/make_scenario_docs.py`"
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "explain", "validate", "template", "schema"])
+@pytest.mark.parametrize("command", ["run", "compare", "explain", "validate", "template", "schema", "fairness",
+                                     "uncertainty", "dashboard"])
 def test_every_command_has_help(command):
     out = CliRunner().invoke(main, [command, "--help"])
     assert out.exit_code == 0 and "Usage" in out.output
