@@ -100,6 +100,15 @@ def print_table(df: pd.DataFrame, title: str) -> None:
     click.echo("")
 
 
+def labelled(frame: pd.DataFrame, data: Any) -> pd.DataFrame:
+    """The table with a last column saying the numbers are synthetic, when they are (a copy; input untouched)."""
+    if not getattr(data, "synthetic", False):
+        return frame
+    from .result import SYNTHETIC_NOTE
+
+    return frame.assign(data_note=SYNTHETIC_NOTE)
+
+
 def synthetic_banner(data: Any) -> None:
     if data.synthetic:
         from .result import SYNTHETIC_NOTE
@@ -146,8 +155,8 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     synthetic_banner(data)
     print_ranked(result, lang)
     with output_dir(out) as tmp:
-        write_csv_safe(result.units, tmp / "results.csv")
-        write_csv_safe(result.indicators, tmp / "indicators.csv")
+        write_csv_safe(labelled(result.units, data), tmp / "results.csv")
+        write_csv_safe(labelled(result.indicators, data), tmp / "indicators.csv")
         write_json(result.manifest(), tmp / "manifest.json")
     click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
 
@@ -199,11 +208,11 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     print_table(cmp.decomposition, "分步分解 Sequential decomposition (order matters)")
     manifest = {**cmp.reform.manifest(), "base_scenario": cmp.base.manifest()["scenario"]}
     with output_dir(out) as tmp:
-        write_csv_safe(cmp.units, tmp / "comparison.csv")
-        write_csv_safe(cmp.base.units, tmp / "results_base.csv")
-        write_csv_safe(cmp.reform.units, tmp / "results_reform.csv")
+        write_csv_safe(labelled(cmp.units, data), tmp / "comparison.csv")
+        write_csv_safe(labelled(cmp.base.units, data), tmp / "results_base.csv")
+        write_csv_safe(labelled(cmp.reform.units, data), tmp / "results_reform.csv")
         write_report(tmp / "comparison.xlsx", {
-            "对比 Comparison": cmp.units, "赢家输家 Winners": cmp.bands, "汇总 Summary": summary,
+            "对比 Comparison": labelled(cmp.units, data), "赢家输家 Winners": cmp.bands, "汇总 Summary": summary,
             "分解 Decomposition": cmp.decomposition, "基准 Base": cmp.base.units, "改革 Reform": cmp.reform.units,
         }, headers=COMPARISON_HEADERS, up_down_columns=("rank_change", "payout_change", "payout_change_pct"),
             manifest=manifest)
@@ -367,7 +376,7 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in a.items()},
     }
     with output_dir(out) as tmp:
-        write_csv_safe(table, tmp / "fairness.csv")
+        write_csv_safe(labelled(table, data), tmp / "fairness.csv")
         write_json(manifest, tmp / "manifest.json")
     click.echo(f"written: {out / 'fairness.csv'}, {out / 'manifest.json'}")
 
@@ -437,8 +446,8 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
                 "Sobol 指数 (平均名次绝对变动) Sobol indices of the mean absolute rank shift")
     click.echo(f"平均名次绝对变动 mean absolute rank shift R̄S = {res.mean_abs_shift:.3f}\n")
     with output_dir(out) as tmp:
-        write_csv_safe(table, tmp / "rank_intervals.csv")
-        write_csv_safe(sens, tmp / "sensitivity.csv")
+        write_csv_safe(labelled(table, data), tmp / "rank_intervals.csv")
+        write_csv_safe(labelled(sens, data), tmp / "sensitivity.csv")
         write_json({**res.manifest(), "cli": {"spread": spread, "noise": noise, "chunk_size": chunk_size}},
                    tmp / "manifest.json")
     click.echo(f"written: {out / 'rank_intervals.csv'}, {out / 'sensitivity.csv'}, {out / 'manifest.json'}")

@@ -30,6 +30,7 @@ def test_run_writes_results_and_ranks_every_unit_within_its_group(tmp_path, data
     res = pd.read_csv(tmp_path / "results.csv", encoding="utf-8-sig")
     assert {"unit", "name", "group", "score", "rank", "grade"} <= set(res.columns)
     assert len(res) == len(data.units)
+    assert res["data_note"].str.contains("合成数据").all()  # every output of synthetic data says so
     for _, part in res.groupby("group"):
         assert sorted(part["rank"]) == list(range(1, len(part) + 1)) or part["rank"].min() == 1
         assert part["rank"].between(1, len(part)).all()

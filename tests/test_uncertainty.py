@@ -440,7 +440,8 @@ def test_cli_uncertainty_writes_the_tables(tmp_path):
     assert "赫山区" in res.output and "Sobol" in res.output
     ri = pd.read_csv(out / "rank_intervals.csv", encoding="utf-8-sig")
     assert list(ri.columns) == ["unit", "name", "group", "nominal_rank", "median_rank", "q05", "q95",
-                                "p_优秀", "p_良好", "p_一般", "p_较差"]
+                                "p_优秀", "p_良好", "p_一般", "p_较差", "data_note"]
+    assert ri["data_note"].str.contains("合成数据").all()  # the bundled data are synthetic, and every output says so
     sens = pd.read_csv(out / "sensitivity.csv", encoding="utf-8-sig")
     assert list(sens["input"]) == ["weights:level1", "weights:Q", "weights:B", "weights:P", "weights:S", "noise"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
