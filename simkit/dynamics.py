@@ -41,13 +41,23 @@ import numpy as np
 import pandas as pd
 
 from .data import Dataset, load_data
-from .engine import LeafStage, Model, RankStage, TotalStage, compile_model, leaf_stage, rank_stage, total_stage
+from .engine import (
+    LeafStage,
+    Model,
+    RankStage,
+    TotalStage,
+    compile_model,
+    leaf_stage,
+    rank_stage,
+    total_stage,
+    years_read,
+)
 from .errors import Problem, SimkitError
 from .fairness import bottom_mask, default_bottom_grades, default_m, kendall, smallest_mask, spearman
 from .payouts import money_stage
 from .scenario import Scenario
 from .scoring import Completion
-from .targets import AssignedTarget, RatchetTarget, years_needed
+from .targets import AssignedTarget
 
 #: Paths per block; each block draws from its own stream, so results depend only on the seed and the path.
 CHUNK = 500
@@ -557,7 +567,7 @@ def project(scenario: Scenario, data: Dataset | None = None, *, years: int = 10,
         last_q.append(lq)
     base = None
     part_assigned = [asg[np.ix_(p.units, p.leaves)] for p in parts]
-    backs = [_lookback(p.model) for p in parts]
+    backs = [years_read(p.model) for p in parts]
     models = [p.model for p in parts]
 
     for c0 in range(0, paths, CHUNK):
@@ -772,18 +782,6 @@ def _last_valid(a: np.ndarray) -> np.ndarray:
     idx = np.where(ok.any(axis=-1), a.shape[-1] - 1 - np.argmax(ok[..., ::-1], axis=-1), 0)
     out = np.take_along_axis(a, idx[..., None], axis=-1)[..., 0]
     return np.where(ok.any(axis=-1), out, np.nan)
-
-
-def _lookback(model: Model) -> int | None:
-    """How many values before the evaluation year the rules read (None: the whole history, for a ratchet)."""
-    back = 0
-    for rs in model.rule_sets:
-        if isinstance(rs.rule.target, RatchetTarget):
-            return None
-        need = len(years_needed(rs.rule.target, 10_000))
-        extra = 0 if set(rs.rule.measures) == {"level"} else 1
-        back = max(back, need + extra)
-    return back
 
 
 def _observed_targets(model: Model, assigned: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

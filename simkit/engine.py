@@ -114,6 +114,18 @@ def compile_static(scenario: Scenario, data: Dataset) -> Static:
                   codes, tuple(names), history)
 
 
+def years_read(model: Model) -> int | None:
+    """How many years before the evaluation year the rules read (targets' windows, a growth's base year);
+    None when a ratchet reads the whole history."""
+    back = 0
+    for rs in model.rule_sets:
+        if rs.rule.target.rule == "ratchet":
+            return None
+        lag = 0 if set(rs.rule.measures) == {"level"} else 1
+        back = max(back, len(years_needed(rs.rule.target, 10_000)) + lag)
+    return back
+
+
 def compile_model(scenario: Scenario, data: Dataset, year: int | None = None, static: Static | None = None) -> Model:
     """Check the scenario against the data for a year (default: the scenario's year, else the last one).
 

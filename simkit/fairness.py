@@ -42,9 +42,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, rankdata, spearmanr
+from scipy.stats import rankdata
 
 from .errors import Problem, SimkitError
+from .scenario import source_of
 
 ALL = "全部 all"
 
@@ -329,11 +330,11 @@ def size_correlation(result, size: str) -> pd.DataFrame:
         ok = sz.notna() & part["rank"].notna()
         if ok.sum() < 3:
             continue
-        rank = part.loc[ok, "rank"].astype(float)
-        size_rank = (-sz[ok]).rank(method="min")
+        rank = part.loc[ok, "rank"].to_numpy(dtype=float)
+        size_rank = (-sz[ok]).rank(method="min").to_numpy()
         rows.append({"group": group, "units": int(ok.sum()), "size": size,
-                     "spearman_rho": float(spearmanr(rank, size_rank).statistic),
-                     "kendall_tau": float(kendalltau(rank, size_rank).statistic)})
+                     "spearman_rho": float(spearman(rank, size_rank)),
+                     "kendall_tau": float(kendall(rank, size_rank))})
     return pd.DataFrame(rows, columns=["group", "units", "size", "spearman_rho", "kendall_tau"])
 
 
@@ -698,7 +699,7 @@ def fairness_long(scenarios: Any, data: Any = None, *, size: str = "gdp", years:
         hist = evaluate_history(sc, data, years)
         missing = sorted(set(years) - set(hist))
         if missing:
-            raise SimkitError(Problem(source_of_scenario(sc), f"scenario {sc.name!r} cannot be evaluated in "
+            raise SimkitError(Problem(source_of(sc) or sc.name, f"scenario {sc.name!r} cannot be evaluated in "
                                       f"{', '.join(map(str, missing))}", "choose years it can evaluate (--years)"))
         groups = sized_groups(panel(hist, size))
         for r in rank_size_correlation(hist, size, **kw).itertuples():
@@ -723,12 +724,6 @@ def fairness_long(scenarios: Any, data: Any = None, *, size: str = "gdp", years:
     out.attrs.update(years=years, size=size, seed=seed, n_boot=n_boot, level=level, per=per, tail=tail,
                      m=default_m(len(years)) if m is None else m, bottom=bottom, factor=factor, labels=labels)
     return out
-
-
-def source_of_scenario(sc: Any) -> str:
-    from .scenario import source_of
-
-    return source_of(sc) or sc.name
 
 
 def fairness_table(scenarios: Any, data: Any = None, *, size: str = "gdp", years: Sequence[int] | None = None,

@@ -65,11 +65,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .aggregation import all_arithmetic, leaf_weights
 from .data import Dataset
-from .engine import LeafStage, Model, TotalStage, compile_model, leaf_stage, rank_stage, total_stage
+from .engine import LeafStage, Model, TotalStage, compile_model, leaf_stage, rank_stage, total_stage, years_read
 from .errors import EvaluationError, Problem, ScenarioError
 from .payouts import money_stage
 from .scenario import Scenario
-from .targets import years_needed
 
 __all__ = [
     "DataNoise",
@@ -697,15 +696,9 @@ class UncertaintyProblem:
 
 
 def _first_year_read(model: Model) -> int:
-    """Index of the earliest year any rule of the model reads (targets' windows, a growth's base year)."""
-    first = model.t
-    for rs in model.rule_sets:
-        target = rs.rule.target
-        start = 0 if target.rule == "ratchet" else min(years_needed(target, model.t), default=model.t)
-        if any(m != "level" for m in rs.rule.measures):
-            start -= 1
-        first = min(first, start)
-    return max(first, 0)
+    """Index of the earliest year any rule of the model reads."""
+    back = years_read(model)
+    return 0 if back is None else max(model.t - back, 0)
 
 
 def _key(label: str) -> int:
@@ -1185,16 +1178,8 @@ class UncertaintyResult:
             "sobol_base_draws": self.plan.sobol_n,
             "payout_quantile_draws": min(self.plan.payout_sample, self.draws),
             "inputs": [{"input": g.label, "kind": g.kind, "dims": g.dim} for g in self.problem.groups],
-            "spec": json_safe(self.spec.model_dump()),
+            "spec": self.spec.model_dump(mode="json"),
         }
-
-
-def json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    return obj
 
 
 # ======================================================================================= weight replay
