@@ -1,0 +1,176 @@
+"""A scenario compiled against a data set: the ``Plan`` (the rules laid out as arrays, year-independent) and
+the ``Inputs`` (the arrays the stages read: values, assigned targets and adjustments per year).
+
+The plan is compiled once and checked once; the stages then take a plan, inputs and the year indices to
+evaluate.  Analyses that evaluate something other than the data as observed (noisy draws, projected
+years) build their own ``Inputs`` with every field stated; they never copy or patch a plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EvaluationError, Problem, ScenarioError
+from ..io.dataset import Dataset
+from ..rules.adjustments import capped
+from ..schema.measures import blend_lag
+from ..schema.scenario import ResolvedRule, Scenario
+from ..schema.scenario import where as where_of
+from .tree import Tree, build_tree
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Leaves that share one resolved rule, scored together."""
+
+    rule: ResolvedRule
+    leaves: np.ndarray  # indices into the tree's leaves
+
+    @property
+    def lag(self) -> int:
+        """Years before the evaluated one that the measures read (a growth's base year)."""
+        return blend_lag(self.rule.measures)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario checked against a data set and laid out as arrays; independent of the evaluation year."""
+
+    scenario: Scenario
+    data: Dataset
+    tree: Tree
+    rule_sets: tuple[RuleSet, ...]
+    direction: np.ndarray  # (L,) +1 higher is better, −1 lower is better
+    group_codes: np.ndarray  # (U,)
+    group_names: tuple[str, ...]
+    history: int  # fewest years before an evaluated one that the rules need (the first evaluable year index)
+    back: int | None  # how many years before an evaluated one the rules read; None: a ratchet reads them all
+    unit_order: np.ndarray = field(repr=False)  # (U,) −position of each unit id in sorted order (ties by id)
+
+    @property
+    def where(self) -> str:
+        """What messages name for the rules: the scenario's file, else its name."""
+        return where_of(self.scenario)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self.data.years
+
+    @property
+    def group_size(self) -> np.ndarray:
+        """(U,) number of units in each unit's group."""
+        return np.bincount(self.group_codes)[self.group_codes]
+
+    def year_index(self, year: int) -> int:
+        """Index of ``year`` in the data's years; a clear error if the data do not have it."""
+        years = self.data.years
+        if year not in years:
+            raise EvaluationError(Problem(self.data.source, f"the data have no observations for {year}",
+                                          f"choose one of the years {years[0]}–{years[-1]} (--year)"))
+        return years.index(year)
+
+    def first_read(self, t: int) -> int:
+        """Index of the earliest year the rules read to evaluate year index ``t``."""
+        return 0 if self.back is None else max(t - self.back, 0)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the stages read, by year index (the last axis of ``values``).
+
+    ``values`` (U, L, T), or (D, U, L, T) with a draw axis, are the observed values of the plan's leaves;
+    ``assigned`` (U, L, T) the assigned targets (NaN where none); ``bonus``, ``deduction`` (U, T) the capped
+    points of the adjustments table and ``veto`` (U, T) its vetoes, with ``veto_reason`` (U, T) text.
+    """
+
+    values: np.ndarray
+    assigned: np.ndarray
+    bonus: np.ndarray
+    deduction: np.ndarray
+    veto: np.ndarray
+    veto_reason: np.ndarray
+
+    @property
+    def draws(self) -> int:
+        return 1 if self.values.ndim == 3 else self.values.shape[0]
+
+
+def _rule_key(rule: ResolvedRule) -> tuple:
+    return (tuple(sorted(rule.measures.items())), rule.target, rule.scoring, rule.nonpositive_base)
+
+
+def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
+    """Check the scenario against the data and lay out everything that does not depend on the year."""
+    where = where_of(scenario)
+    tree = build_tree(scenario, data)
+    # Group leaves by their resolved rule so each rule runs once over all its leaves.
+    sets: dict[tuple, tuple[ResolvedRule, list[int]]] = {}
+    for k, path in enumerate(tree.path):
+        rule = scenario.rule_for(path)
+        sets.setdefault(_rule_key(rule), (rule, []))[1].append(k)
+    rule_sets = tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
+
+    problems = []
+    history, back = 0, 0
+    whole = False
+    for rs in rule_sets:
+        needs = rs.rule.scoring.needs_target
+        if needs and rs.rule.target.rule == "none":
+            names = ", ".join(tree.leaves[k] for k in rs.leaves[:5])
+            problems.append(Problem(where, f"scoring rule `{rs.rule.scoring.rule}` compares with a target, but "
+                                    f"indicators {names} have target rule `none`",
+                                    "give these indicators a target rule (e.g. baseline), or a scoring rule "
+                                    "that needs none (efficacy, minmax, rank_decay, ...)", field="indicators"))
+        if rs.rule.target.rule == "assigned" and len(rs.rule.measures) > 1:
+            problems.append(Problem(where, "assigned targets are one number per indicator, so they cannot serve "
+                                    f"a blend of measures ({', '.join(rs.rule.measures)})",
+                                    "use one measure with `assigned`, or another target rule", field="indicators"))
+        # Fewest earlier years the target can work with (a baseline's min_years, else its window).
+        history = max(history, rs.lag + (rs.rule.target.min_span if needs else 0))
+        whole |= rs.rule.target.whole_history
+        back = max(back, rs.rule.target.span + rs.lag)
+    if problems:
+        raise ScenarioError(problems)
+    codes, names = pd.factorize(data.units["group"], sort=False)
+    order = -np.argsort(np.argsort(np.array(data.unit_ids, dtype=object))).astype(float)
+    return Plan(scenario, data, tree, rule_sets, data.indicator_direction[tree.leaf_data_index],
+                np.asarray(codes), tuple(names), history, None if whole else back, order)
+
+
+def inputs_of(plan: Plan) -> Inputs:
+    """The data's own values, assigned targets and adjustments, laid out for the plan's leaves."""
+    data, tree = plan.data, plan.tree
+    cfg = plan.scenario.adjustments
+    bonus, deduction, vetoes = data.adjustment_arrays
+    n_u, n_t = len(data.unit_ids), len(data.years)
+    if not cfg.use_table:
+        bonus, deduction = np.zeros((n_u, n_t)), np.zeros((n_u, n_t))
+    reason = np.full((n_u, n_t), "", dtype=object)
+    if cfg.veto.use_table:
+        for (u, t), text in vetoes.items():
+            reason[u, t] = text
+    return Inputs(data.cube[:, tree.leaf_data_index, :], data.assigned[:, tree.leaf_data_index, :],
+                  capped(bonus, cfg.bonus_cap), capped(deduction, cfg.deduction_cap), reason != "", reason)
+
+
+def check_year(plan: Plan, inputs: Inputs, t: int, year: int) -> None:
+    """Problems that make a year impossible to evaluate at all: a unit with nothing to score, or a growth
+    or increment measured in the data's first year."""
+    data, tree = plan.data, plan.tree
+    values = inputs.values if inputs.values.ndim == 3 else inputs.values[0]
+    have = (~np.isnan(values[:, :, t]) & tree.applicable).any(axis=1)
+    problems = [
+        Problem(data.source, f"unit {u!r} ({n}) has no values for {year} in any indicator of this scenario",
+                f"add its {year} observations, or remove the unit", field="observations")
+        for u, n, ok in zip(data.units["unit"], data.units["name"], have, strict=True) if not ok
+    ]
+    if problems:
+        raise EvaluationError(problems)
+    for rs in plan.rule_sets:
+        if t - 1 < 0 and rs.lag > 0:
+            raise ScenarioError(Problem(data.source, f"measuring {'/'.join(rs.rule.measures)} in {year} needs "
+                                        f"{year - 1}, which the data do not have",
+                                        "evaluate a later year, or add the earlier year's observations"))

@@ -1,0 +1,151 @@
+"""Evaluating a scenario: one batch through every stage, for one year or for every year the rules allow.
+
+``run`` is the one way the stages are chained, for every caller: ``evaluate`` and ``evaluate_history`` (the
+years a look-back needs, in one batch), and the analyses (Monte Carlo blocks, projections), which pass
+their own inputs, weights and years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import EvaluationError, Problem, RuleInputError, SimkitError
+from ..io.dataset import Dataset
+from ..schema.scenario import Scenario
+from .compile import Inputs, Plan, check_year, compile_plan, inputs_of
+from .messages import cell_problems, issue_problems
+from .result import Result, stage_variables
+from .stages import LeafStage, LookBackStart, leaf_stage, look_back_stage, money_stage, rank_stage, total_stage
+
+
+def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | None = None,
+        leaf: LeafStage | None = None, detail: bool = True, start: LookBackStart | None = None,
+        money: bool = True) -> Result:
+    """Every stage for the year indices ``ts`` (one batch); issues are recorded in the result, not raised.
+
+    ``weights`` (N,) or (D, N) replace the tree's nominal weights; ``leaf`` reuses a leaf stage (the same
+    values and years); ``detail=False`` keeps only what ranking needs (no per-measure parts, no effective
+    weights: the Monte Carlo's fast path); ``start`` is the year before the first (for the look-back);
+    ``money=False`` skips bonuses and award slots.
+    """
+    ts = list(ts)
+    leaf = leaf_stage(plan, inputs, ts, detail=detail) if leaf is None else leaf
+    totals = total_stage(plan, inputs, leaf, ts, weights, full=detail)
+    ranks = rank_stage(plan, totals)
+    cash = money_stage(plan, totals, ranks) if money else None
+    cons = plan.scenario.consequences
+    back = look_back_stage(plan, totals, ranks, start) if (cons.progress or cons.accountability) else None
+    return Result(plan, inputs, tuple(plan.years[t] for t in ts),
+                  stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
+                  cash.budget if cash is not None else None, leaf.issues)
+
+
+def _default_data(data: Dataset | None) -> Dataset:
+    if data is None:
+        from ..io.read import load_data
+
+        return load_data()
+    return data
+
+
+def _year_problems(plan: Plan, inputs: Inputs, ts: list[int], leaf: LeafStage) -> list[list[Problem]]:
+    """Per evaluated year, the problems that stop it: nothing to score, or cells the rules cannot evaluate."""
+    out: list[list[Problem]] = []
+    for y, t in enumerate(ts):
+        problems: list[Problem] = []
+        try:
+            check_year(plan, inputs, t, plan.years[t])
+        except SimkitError as exc:
+            problems += exc.problems
+        for issue in leaf.issues:
+            if issue.mask[:, y].any():
+                problems += issue_problems(plan, inputs, issue, y, t)
+        out.append(list(dict.fromkeys(problems)))
+    return out
+
+
+def _evaluate(plan: Plan, inputs: Inputs, t: int, *, every: bool = False) -> Result | None:
+    """The focus year ``t`` and, when the consequences look back (or ``every``), every earlier year the rules
+    can evaluate, in one batch.
+
+    Years too early for the rules (a baseline without enough history) are left out, but only at the start:
+    once a year has evaluated, a later year that cannot is an error, which says why it was evaluated.  When
+    no year can be evaluated, ``every`` gives None and otherwise the focus year's problems are raised.
+    """
+    cons = plan.scenario.consequences
+    chained = every or bool(cons.progress or cons.accountability)
+    ts = list(range(min(plan.history, t), t + 1)) if chained else [t]
+    leaf = leaf_stage(plan, inputs, ts)
+    problems = _year_problems(plan, inputs, ts, leaf)
+    while True:
+        first = next((k for k, p in enumerate(problems) if not p), None)
+        if first is None:
+            if every:
+                return None
+            raise EvaluationError(problems[-1])
+        bad = next((k for k in range(first, len(ts)) if problems[k]), None)
+        if bad is not None:
+            if bad == len(ts) - 1 and not every:
+                raise EvaluationError(problems[bad])
+            note = Problem(plan.data.source, f"(the year {plan.years[ts[bad]]} is evaluated because progress awards "
+                           "and the accountability ladder compare each year with the one before)",
+                           "fix the problems below, or evaluate an earlier year")
+            raise EvaluationError([note, *problems[bad]])
+        if first:
+            keep = slice(first, None)
+            leaf = _slice_years(leaf, keep)
+            ts, problems = ts[keep], problems[keep]
+        try:
+            return run(plan, inputs, ts, leaf=leaf)
+        except RuleInputError as exc:  # an aggregation the scores cannot enter (a geometric mean of a 0)
+            mask = np.asarray(exc.mask)[..., : plan.tree.n_leaves]
+            mask = mask.reshape(1, len(ts), *mask.shape[1:])
+            k = int(np.flatnonzero(mask.any(axis=(0, 2, 3)))[0])
+            problems[k] = cell_problems(plan, np.arange(plan.tree.n_leaves), mask[:, k], exc.message, exc.fix,
+                                        plan.years[ts[k]])
+
+
+def _slice_years(leaf: LeafStage, keep: slice) -> LeafStage:
+    from dataclasses import fields, replace
+
+    arrays = {f.name: getattr(leaf, f.name)[:, keep] for f in fields(leaf)
+              if isinstance(getattr(leaf, f.name), np.ndarray) and getattr(leaf, f.name).ndim >= 4}
+    issues = tuple(replace(i, mask=i.mask[:, keep]) for i in leaf.issues)
+    return replace(leaf, **arrays, issues=tuple(i for i in issues if i.mask.any()))
+
+
+def evaluate(scenario: Scenario, data: Dataset | None = None, year: int | None = None) -> Result:
+    """Evaluate a scenario on a data set (default: the bundled data) for one year (default: the scenario's,
+    else the last).
+
+    >>> import simkit
+    >>> r = simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"))
+    >>> sorted(r.units.columns)[:3], r.year
+    (['accountability', 'accountability_en', 'award_slots'], 2018)
+    """
+    data = _default_data(data)
+    plan = compile_plan(scenario, data)
+    year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
+    return _evaluate(plan, inputs_of(plan), plan.year_index(year))
+
+
+def evaluate_history(scenario: Scenario, data: Dataset | None = None,
+                     years: tuple[int, ...] | None = None) -> dict[int, Result]:
+    """Evaluate every year the data allow (or just ``years``), oldest first, each knowing the one before.
+
+    >>> import simkit
+    >>> list(simkit.evaluate_history(simkit.load_scenario("yiyang_2018_reform")))
+    [2015, 2016, 2017, 2018]
+    """
+    data = _default_data(data)
+    plan = compile_plan(scenario, data)
+    final = max(years) if years else data.years[-1]
+    inputs = inputs_of(plan)
+    t = plan.year_index(final)
+    result = _evaluate(plan, inputs, t, every=True)
+    if result is None:
+        check_year(plan, inputs, t, final)  # raises the reason no year can be evaluated, if it is that simple
+        return {}
+    return {y: r for y, r in result.history.items() if years is None or y in years}

@@ -1,0 +1,315 @@
+"""The pipeline's stages over arrays with two leading axes, draws × years: leaf → total → rank and grade →
+money → look back.
+
+Every stage takes the plan, what it reads and the year indices evaluated, and returns named arrays of shape
+``(D, Y, U, ...)``; the same code serves one evaluation (D = 1), every year of a history (Y years at once), a
+Monte Carlo block (D draws) and a projection (D paths).  A rule that cannot be applied to some cells does not
+stop the stage: the cells are left out (as missing) and recorded as an ``Issue``, which the caller turns into
+an error naming the unit, indicator and year (``evaluate``) or reports (a projection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import RuleInputError
+from ..rules.adjustments import fired_condition
+from ..rules.consequences import award_slots, bonus_base, bonus_factor, look_back, scale_to_pool, unit_attribute
+from ..rules.grading import assign_grades
+from ..rules.measures import MEASURES
+from ..rules.ranking import group_rank, group_ranks
+from ..rules.scoring import score
+from ..rules.targets import TargetContext, compute_target
+from .aggregate import aggregate
+from .compile import Inputs, Plan
+
+
+# ================================================================================================ leaves
+@dataclass(frozen=True)
+class Issue:
+    """Cells a rule could not be applied to: ``kind`` is ``base`` (growth from a zero or negative base),
+    ``target`` (a target that cannot be computed) or ``rule`` (the scoring rule refused the values, with its
+    message and fix); ``mask`` (D, Y, U, k) marks the cells among the rule set's leaves."""
+
+    kind: str
+    rule_set: int
+    measure: str
+    mask: np.ndarray
+    message: str = ""
+    fix: str = ""
+
+    def years(self) -> np.ndarray:
+        """Indices (into the evaluated years) of the years with such cells."""
+        return np.flatnonzero(self.mask.any(axis=(0, 2, 3)))
+
+
+@dataclass(frozen=True)
+class LeafStage:
+    """Per draw, year, unit and leaf: the value and the blended share (NaN: missing or not applicable); per
+    measure of the blend (the ``measure`` axis), the measured value, the target and the share.
+
+    ``weight`` (L, M) is each leaf's blend weight per measure (0: the leaf does not measure it).  The per-measure
+    arrays are None when the stage was asked for the shares only (``detail=False``).
+    """
+
+    value: np.ndarray  # (D, Y, U, L)
+    share: np.ndarray  # (D, Y, U, L)
+    measures: tuple[str, ...]
+    weight: np.ndarray  # (L, M)
+    measured: np.ndarray | None  # (D, Y, U, L, M)
+    target: np.ndarray | None  # (D, Y, U, L, M)
+    part_share: np.ndarray | None  # (D, Y, U, L, M)
+    issues: tuple[Issue, ...] = ()
+
+
+def _score_cells(rule, m: np.ndarray, q: np.ndarray, d: np.ndarray, codes: np.ndarray,
+                 issues: list[Issue], key: tuple[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Shares (B, U, k), leaving out (as missing) any cells the rule refuses; returns the shares and ``m``."""
+    for _ in range(4):  # each refusal removes its cells; a rule refuses a given cause once
+        try:
+            return score(rule, m, q, d, codes), m
+        except RuleInputError as exc:
+            mask = np.asarray(exc.mask, dtype=bool) & ~np.isnan(m)
+            if not mask.any():
+                raise
+            issues.append(Issue("rule", key[0], key[1], mask, exc.message, exc.fix))
+            m = np.where(mask, np.nan, m)
+    return score(rule, m, q, d, codes), m
+
+
+def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = True) -> LeafStage:
+    """Measures, targets and shares of every leaf for the year indices ``ts`` (all at once).
+
+    >>> import simkit
+    >>> from simkit.engine.compile import compile_plan, inputs_of
+    >>> plan = compile_plan(simkit.load_scenario("yiyang_2018_reform"), simkit.load_data())
+    >>> leaf = leaf_stage(plan, inputs_of(plan), [3, 4])
+    >>> leaf.share.shape[:2], leaf.measures
+    ((1, 2), ('level', 'increment', 'growth'))
+    """
+    x = inputs.values if inputs.values.ndim == 4 else inputs.values[None]
+    ts = list(ts)
+    d, u, n_l, _ = x.shape
+    ny = len(ts)
+    app = plan.tree.applicable  # (U, L)
+    measures = tuple(m for m in MEASURES if any(m in rs.rule.measures for rs in plan.rule_sets))
+    weight = np.zeros((n_l, len(measures)))
+    shape = (d, ny, u, n_l)
+    share = np.zeros(shape)
+    parts = [np.full((*shape, len(measures)), np.nan) for _ in range(3)] if detail else None
+    issues: list[Issue] = []
+    for ri, rs in enumerate(plan.rule_sets):
+        idx, rule = rs.leaves, rs.rule
+        needs = rule.scoring.needs_target
+        app_k = app[:, idx]
+        ctx = TargetContext(np.moveaxis(inputs.assigned[:, idx, :], 0, 1), plan.group_codes,
+                            plan.direction[idx][:, None], plan.years)
+        for name, w in rule.measures.items():
+            series, bad = MEASURES[name](x[:, :, idx, :])  # (D, U, k, T)
+            ser = np.moveaxis(series, 1, 2)  # (D, k, U, T): units next to years for target rules
+            q = np.stack([np.moveaxis(compute_target(rule.target, ser, ty, ctx), 1, 2) for ty in ts], axis=1)
+            m = np.where(app_k, np.stack([series[..., ty] for ty in ts], axis=1), np.nan)  # (D, Y, U, k)
+            used_bad = np.stack([bad[..., ty] | bad[..., list(rule.target.window(ty))].any(axis=-1) for ty in ts],
+                                axis=1) & app_k
+            if rule.nonpositive_base == "error" and used_bad.any():
+                issues.append(Issue("base", ri, name, used_bad))
+                m = np.where(used_bad, np.nan, m)
+            if needs:
+                missing_target = ~np.isnan(m) & np.isnan(q)
+                if rule.nonpositive_base == "missing":  # a target read from a zero base is missing, as its growth
+                    m = np.where(missing_target & used_bad, np.nan, m)
+                    missing_target &= ~used_bad
+                if missing_target.any():
+                    issues.append(Issue("target", ri, name, missing_target))
+                    m = np.where(missing_target, np.nan, m)
+            flat = (d * ny, u, len(idx))
+            s, m_used = _score_cells(rule.scoring, m.reshape(flat), q.reshape(flat), plan.direction[idx],
+                                     plan.group_codes, issues, (ri, name))
+            s = s.reshape(m.shape)
+            k = measures.index(name)
+            weight[idx, k] = w
+            if parts is not None:
+                parts[0][..., idx, k] = m_used.reshape(m.shape)
+                parts[1][..., idx, k] = q
+                parts[2][..., idx, k] = s
+            share[..., idx] += w * s  # NaN in any part makes the blend missing
+    share = np.where(app, share, np.nan)
+    if plan.scenario.aggregation.missing == "zero":
+        share = np.where(app & np.isnan(share), 0.0, share)
+    value = np.where(app, np.stack([x[..., ty] for ty in ts], axis=1), np.nan)
+    measured, target, part_share = parts if parts is not None else (None, None, None)
+    return LeafStage(value, share, measures, weight, measured, target, part_share, tuple(issues))
+
+
+# ================================================================================================ totals
+@dataclass(frozen=True)
+class TotalStage:
+    """Per draw, year and unit: node scores (100-point indicator scale), the effective weight of each node
+    (the share of the root it carries; None when only the ranking's nodes were asked for), the points before
+    adjustments, bonus and deducted points, the veto (and the index of the veto condition that fired, −1 for
+    none) and the final total."""
+
+    node_score: np.ndarray  # (D, Y, U, N)
+    effective: np.ndarray | None  # (D, Y, U, N)
+    base: np.ndarray  # (D, Y, U)
+    bonus: np.ndarray
+    deduction: np.ndarray
+    vetoed: np.ndarray
+    veto_condition: np.ndarray
+    final: np.ndarray
+
+
+def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], weights: np.ndarray | None = None,
+                *, full: bool = True) -> TotalStage:
+    """Aggregate up the tree (weights (N,) or (D, N) per draw), add bonus points, deduct, apply vetoes.
+
+    ``full=False`` computes only what ranking needs (the root and the tie-break nodes), by collapsed leaf
+    weights where the tree allows it: the Monte Carlo's fast path.
+    """
+    tree = plan.tree
+    d, ny, u, n_l = leaf.share.shape
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    if w is not None and w.ndim == 2:
+        w = np.repeat(w, ny, axis=0)  # one row per draw and year
+    nodes = None if full else (len(tree.nodes) - 1, *(tree.index(n) for n in plan.scenario.ranking.tie_break))
+    node, eff = aggregate(tree, leaf.share.reshape(d * ny, u, n_l) * 100.0, w, nodes=nodes)
+    b = node.shape[0] // ny
+    node = node.reshape(b, ny, u, -1)
+    eff = None if eff is None else eff.reshape(b, ny, u, -1)
+    base = node[..., -1] * (plan.scenario.total / 100.0) if plan.scenario.total != 100.0 else node[..., -1]
+    cols = list(ts)
+    fired = np.broadcast_to(fired_condition(plan.scenario.adjustments.veto.conditions, leaf.value, tree.leaves),
+                            base.shape)
+    vetoed = (fired >= 0) | inputs.veto[:, cols].T
+    bonus = np.broadcast_to(inputs.bonus[:, cols].T, base.shape)
+    deduction = np.broadcast_to(inputs.deduction[:, cols].T, base.shape)
+    final = base + bonus - deduction if bonus.any() or deduction.any() else base
+    return TotalStage(node, eff, base, bonus, deduction, vetoed, fired, final)
+
+
+# ====================================================================================== ranks and grades
+@dataclass(frozen=True)
+class RankStage:
+    """Per draw, year and unit: rank within the group (the scenario's tie rule), the first and last place of
+    its tie block, and the grade code (0 = best, −1 = none)."""
+
+    rank: np.ndarray
+    rank_lo: np.ndarray
+    rank_hi: np.ndarray
+    grade: np.ndarray
+
+
+def rank_stage(plan: Plan, totals: TotalStage) -> RankStage:
+    """Rank within groups (stated tie rule and tie-breaks; vetoed units last if so set), then grade."""
+    sc = plan.scenario
+    cfg = sc.ranking
+    shape = totals.final.shape
+    flat = (-1, shape[-1])
+    final = totals.final.reshape(flat)
+    vetoed = totals.vetoed.reshape(flat)
+    tb = [totals.node_score[..., plan.tree.index(n)].reshape(flat) for n in cfg.tie_break]
+    primary = final
+    if sc.adjustments.veto.rank_last:
+        tb = [final, *tb]
+        primary = np.where(np.isnan(final), np.nan, (~vetoed).astype(float))
+    codes = plan.group_codes
+    if cfg.ties == "first":  # ties left after the tie-break keys go to the smaller unit id, whatever the row order
+        rank = lo = hi = group_rank(primary, codes, "first", tie_break=[*tb, plan.unit_order], decimals=cfg.decimals)
+    else:  # one sort gives the stated rule and both ends of each tie block
+        rank, lo, hi = group_ranks(primary, codes, (cfg.ties, "min", "max"), tie_break=tb, decimals=cfg.decimals)
+    grade = assign_grades(final, lo, hi, codes, sc.grading, vetoed, sc.adjustments.veto)
+    return RankStage(*(a.reshape(shape) for a in (rank, lo, hi, grade)))
+
+
+# ================================================================================================= money
+@dataclass(frozen=True)
+class MoneyStage:
+    """Bonus and award slots.  ``base`` (U,) is each unit's bonus base; ``factor`` the stated float;
+    ``payout`` (yuan, unrounded) and ``scale`` (D, Y) the pool's scale factor (1 when open-ended); ``budget``
+    the pool, or the sum of bases when open-ended; ``slots`` the award slots.  None where not set."""
+
+    base: np.ndarray | None
+    factor: np.ndarray | None
+    payout: np.ndarray | None
+    scale: np.ndarray | None
+    budget: float | None
+    slots: np.ndarray | None
+
+
+def money_stage(plan: Plan, totals: TotalStage, ranks: RankStage) -> MoneyStage:
+    """Bonuses and award slots from the grades and ranks (every draw and year at once)."""
+    cons = plan.scenario.consequences
+    units = plan.data.units
+    source = plan.data.source
+    names = tuple(g.name for g in plan.scenario.grading.grades)
+    shape = ranks.rank.shape
+    flat = (-1, shape[-1])
+    base = factor = payout = scale = slots = None
+    budget = None
+    if cons.bonus is not None:
+        b = cons.bonus
+        base = bonus_base(b, units, source)
+        factor = bonus_factor(b, ranks.grade.reshape(flat), names, rank_lo=ranks.rank_lo.reshape(flat),
+                              rank_hi=ranks.rank_hi.reshape(flat), score=totals.final.reshape(flat),
+                              group_codes=plan.group_codes, vetoed=totals.vetoed.reshape(flat), veto=cons.veto)
+        pool = float(base.sum()) if b.pool == "nominal" else b.pool
+        payout, scale = scale_to_pool(base, factor, pool)
+        budget = float(base.sum()) if pool is None else float(pool)
+        factor, payout, scale = factor.reshape(shape), payout.reshape(shape), scale.reshape(shape[:-1])
+    if cons.awards is not None:
+        a = cons.awards
+        head = unit_attribute(units, a.headcount_attribute, source, "awards.headcount_attribute") \
+            if a.per_head else None
+        slots = award_slots(a, ranks.grade.reshape(flat), names, ranks.rank.reshape(flat), head, plan.group_codes,
+                            totals.vetoed.reshape(flat), cons.veto, plan.data.unit_ids).reshape(shape)
+    return MoneyStage(base, factor, payout, scale, budget, slots)
+
+
+# ============================================================================================= look back
+@dataclass(frozen=True)
+class LookBackStage:
+    """Per draw, year and unit, against the year before: last year's rank, places gained (positive = up),
+    the score's change, the progress award, consecutive years in the bottom tier and the accountability step
+    (an index into the ladder's steps; −1 = none)."""
+
+    previous_rank: np.ndarray
+    rank_change: np.ndarray
+    score_change: np.ndarray
+    progress_award: np.ndarray
+    bottom_years: np.ndarray
+    step: np.ndarray
+
+
+@dataclass(frozen=True)
+class LookBackStart:
+    """The year before the first evaluated one, per draw and unit: its rank, score and bottom streak."""
+
+    rank: np.ndarray  # (D, U)
+    score: np.ndarray
+    bottom_years: np.ndarray
+
+
+def look_back_stage(plan: Plan, totals: TotalStage, ranks: RankStage, start: LookBackStart | None = None,
+                    ) -> LookBackStage:
+    """Progress awards and the accountability ladder, year after year along the Y axis.
+
+    The first evaluated year compares with ``start`` (e.g. the last observed year of a projection); without
+    it, that year has no year before it: no progress award, and the ladder starts from nothing.
+    """
+    cons = plan.scenario.consequences
+    names = tuple(g.name for g in plan.scenario.grading.grades)
+    d, ny, u = ranks.rank.shape
+    out = [np.empty((d, ny, u)) for _ in range(3)] + [np.zeros((d, ny, u), dtype=bool),
+                                                       np.zeros((d, ny, u), dtype=int), np.full((d, ny, u), -1)]
+    prev = (start.rank, start.score, start.bottom_years) if start is not None else (None, None, None)
+    for y in range(ny):
+        res = look_back(ranks.rank[:, y], totals.final[:, y], ranks.grade[:, y], totals.vetoed[:, y],
+                        plan.group_codes, *prev, progress=cons.progress, accountability=cons.accountability,
+                        veto_progress=cons.veto.progress, grade_names=names)
+        for arr, v in zip(out, res, strict=True):
+            arr[:, y] = v
+        prev = (ranks.rank[:, y], totals.final[:, y], res[4])
+    return LookBackStage(*out)

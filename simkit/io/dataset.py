@@ -1,0 +1,160 @@
+"""Data sets: units, the indicator tree, multi-year observations, assigned targets and adjustments.
+
+A ``Dataset`` is what the reader and the validator (``simkit.io.read``, ``simkit.io.validate``) make of a
+folder of CSV files or an .xlsx workbook (docs/data-format.md).  Inputs are read, never modified.
+
+>>> from simkit.io.read import load_data
+>>> data = load_data()          # the bundled illustrative (synthetic) Yiyang data
+>>> data.synthetic, len(data.units) >= 56
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, Problem
+from ..schema.tables import ALL_TRACKS, TABLES
+
+BUNDLED = Path(__file__).resolve().parents[1] / "datasets" / "yiyang"
+
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated data set.  Tables are pandas DataFrames with clean types; use ``load_data`` to make one."""
+
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+    observations: pd.DataFrame
+    targets: pd.DataFrame
+    adjustments: pd.DataFrame
+    source: str = "<memory>"
+    synthetic: bool = False
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ derived views
+    @cached_property
+    def years(self) -> tuple[int, ...]:
+        return tuple(int(y) for y in sorted(self.observations["year"].unique()))
+
+    @cached_property
+    def unit_ids(self) -> tuple[str, ...]:
+        return tuple(self.units["unit"])
+
+    @cached_property
+    def leaves(self) -> tuple[str, ...]:
+        """Leaf indicator ids, in the order of the indicators table."""
+        parents = set(self.indicators["parent"].dropna())
+        return tuple(i for i in self.indicators["indicator"] if i not in parents)
+
+    @cached_property
+    def cube(self) -> np.ndarray:
+        """Observed values as an array (units, leaves, years), NaN where missing."""
+        u = pd.Index(self.unit_ids).get_indexer(self.observations["unit"])
+        i = pd.Index(self.leaves).get_indexer(self.observations["indicator"])
+        t = pd.Index(self.years).get_indexer(self.observations["year"])
+        out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
+        out[u, i, t] = self.observations["value"].to_numpy(dtype=float)
+        return out
+
+    @cached_property
+    def assigned(self) -> np.ndarray:
+        """Assigned targets as an array (units, leaves, years), NaN where none."""
+        out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
+        tg = self.targets[self.targets["year"].isin(self.years)]
+        u = pd.Index(self.unit_ids).get_indexer(tg["unit"])
+        i = pd.Index(self.leaves).get_indexer(tg["indicator"])
+        t = pd.Index(self.years).get_indexer(tg["year"])
+        out[u, i, t] = tg["target"].to_numpy(dtype=float)
+        return out
+
+    @cached_property
+    def adjustment_arrays(self) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], str]]:
+        """Bonus and deduction points as (units, years) sums, and veto reasons by (unit, year) index."""
+        shape = (len(self.unit_ids), len(self.years))
+        bonus, deduction = np.zeros(shape), np.zeros(shape)
+        adj = self.adjustments[self.adjustments["year"].isin(self.years)]
+        u = pd.Index(self.unit_ids).get_indexer(adj["unit"])
+        t = pd.Index(self.years).get_indexer(adj["year"])
+        v = adj["value"].to_numpy(dtype=float)
+        for kind, target in (("bonus", bonus), ("deduction", deduction)):
+            sel = (adj["kind"] == kind).to_numpy()
+            np.add.at(target, (u[sel], t[sel]), np.nan_to_num(v[sel]))
+        reasons: dict[tuple[int, int], list[str]] = {}
+        for ui, ti, kind, reason in zip(u, t, adj["kind"], adj["reason"], strict=True):
+            if kind == "veto":
+                reasons.setdefault((int(ui), int(ti)), []).append(reason)
+        return bonus, deduction, {k: "；".join(r for r in rs if r) or "一票否决" for k, rs in reasons.items()}
+
+    @cached_property
+    def indicator_direction(self) -> np.ndarray:
+        """Direction (+1/−1) of every leaf, in the order of ``leaves``."""
+        ind = self.indicators.set_index("indicator")
+        return ind.loc[list(self.leaves), "direction"].to_numpy(dtype=float)
+
+    @cached_property
+    def indicator_info(self) -> dict[str, dict]:
+        """The indicators table as a dict of rows by id (fast lookups while compiling scenarios)."""
+        return self.indicators.set_index("indicator").to_dict("index")
+
+    @cached_property
+    def attributes(self) -> tuple[str, ...]:
+        """Numeric unit attributes (size, headcount, bonus base, ...)."""
+        return tuple(c for c in self.units.columns if c not in TABLES["units"])
+
+    @cached_property
+    def applicable(self) -> np.ndarray:
+        """(units, leaves) True where the leaf applies to the unit's track."""
+        tracks = self.indicators.set_index("indicator").loc[list(self.leaves), "track"].to_numpy(dtype=object)
+        unit_track = self.units["track"].to_numpy(dtype=object)
+        return (tracks[None, :] == ALL_TRACKS) | (tracks[None, :] == unit_track[:, None])
+
+    def subset_units(self, keep: Sequence[str]) -> Dataset:
+        """The data of some units only: ``keep`` names unit ids or groups (every table follows)."""
+        u = self.units
+        sel = u["unit"].isin(keep) | u["group"].isin(keep)
+        if not sel.any():
+            raise DataError(Problem(self.source, f"none of {', '.join(map(str, keep))} is a unit or group of the "
+                                    "data", "name unit ids or group names from the units table", field="units"))
+        ids = set(u.loc[sel, "unit"])
+
+        def only(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["unit"].isin(ids)].reset_index(drop=True)
+
+        return Dataset(u[sel].reset_index(drop=True), self.indicators, only(self.observations), only(self.targets),
+                       only(self.adjustments), source=self.source, synthetic=self.synthetic)
+
+    def subset_indicators(self, keep: Sequence[str]) -> Dataset:
+        """The data with only these indicator nodes (ids; keep whole branches: leaves and their ancestors)."""
+        keep = set(keep)
+
+        def only(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["indicator"].isin(keep)].reset_index(drop=True)
+
+        return Dataset(self.units, only(self.indicators), only(self.observations), only(self.targets),
+                       self.adjustments, source=self.source, synthetic=self.synthetic)
+
+    def value(self, indicator: str, year: int) -> pd.Series:
+        """One indicator's values in one year, indexed by unit id."""
+        obs = self.observations
+        sel = obs[(obs["indicator"] == indicator) & (obs["year"] == year)]
+        return sel.set_index("unit")["value"].reindex(list(self.unit_ids))
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the content of every table (independent of row order)."""
+        h = hashlib.sha256()
+        for name in TABLES:
+            frame = getattr(self, name)
+            frame = frame.sort_values(list(frame.columns)).reset_index(drop=True) if len(frame) else frame
+            h.update(name.encode())
+            h.update(frame.to_csv(index=False).encode("utf-8"))
+        return h.hexdigest()
+

@@ -1,0 +1,114 @@
+"""What follows from a grade or a rank (结果运用): the scenario's settings for bonuses (绩效奖金), award slots
+(评先评优指标), progress awards (进步奖), the accountability ladder (约谈、诫勉谈话、调整岗位) and what a
+veto does to each.  Plain, validated data; the computations live in
+``simkit.rules.consequences``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ._base import Frozen
+
+
+class Tier(Frozen):
+    """A rank tier within a group, from the top: a share of the group (or a count) and its bonus factor."""
+
+    name: str = Field(description="Tier name, e.g. 前20%.")
+    share: float | None = Field(None, ge=0, le=1, description="Share of the group in this tier.")
+    count: int | None = Field(None, ge=0, description="Number of units in this tier.")
+    factor: float = Field(description="Bonus float, e.g. 0.2 = +20%, -1 = nothing paid.")
+    from_: Literal["top", "bottom"] = Field("top", alias="from", description="Counted from the top or the bottom.")
+
+
+class Bonus(Frozen):
+    """绩效奖金: base × (1 + factor), the factor by grade or by rank tier; open-ended or scaled to a pool.
+
+    The base is a unit attribute (``base_attribute``, per unit or per head), or a flat ``amount`` if set.  A factor
+    of −1 means nothing is paid.  With ``pool`` set, every payout is scaled by the same factor so that the
+    total equals the pool; ``pool: nominal`` uses the sum of the bases (a budget-neutral float).  Amounts are
+    rounded to the yuan by largest remainder, so the rounded total is exact.
+    """
+
+    by: Literal["grade", "tier"] = Field("grade", description="Factor by grade or by rank tier.")
+    factors: dict[str, float] = Field(default_factory=dict, description="By grade: grade name → float.")
+    tiers: tuple[Tier, ...] = Field((), description="By tier: the tiers, best first; units beyond get `rest`.")
+    rest: float = Field(0.0, description="By tier: the factor of units in no tier.")
+    base_attribute: str | None = Field(
+        "bonus_per_head", description="Unit attribute holding the base amount (yuan); ignored when `amount` is set."
+    )
+    per_head: bool = Field(True, description="Multiply the base by the unit's headcount attribute.")
+    headcount_attribute: str = Field("headcount", description="Unit attribute holding the headcount.")
+    amount: float | None = Field(None, ge=0, description="A flat base amount (yuan) for every unit; replaces the "
+                                 "base attribute when set.")
+    pool: float | Literal["nominal"] | None = Field(
+        None, description="Fixed budget (yuan) to scale payouts to, `nominal` (= sum of bases), or none (open-ended)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Bonus:
+        if self.by == "tier" and not self.tiers:
+            raise ValueError("bonus by tier needs `tiers`")
+        if self.base_attribute is None and self.amount is None:
+            raise ValueError("give a base_attribute or an amount")
+        if any(f < -1 for f in self.factors.values()) or any(t.factor < -1 for t in self.tiers) or self.rest < -1:
+            raise ValueError("a factor below -1 would make a payout negative; -1 already pays nothing")
+        return self
+
+
+class Awards(Frozen):
+    """评先评优指标: ``quota`` whole award slots shared among units in proportion to a weight per grade
+    (times headcount if ``per_head``), by largest remainder; equal remainders go to the better-ranked unit,
+    then by unit id.  The slots add up to the quota exactly."""
+
+    quota: int = Field(ge=0, description="Total award slots to share out.")
+    weights: dict[str, float] = Field(description="Grade name → allocation weight, e.g. 优秀 1.5, 较差 0.5.")
+    per_head: bool = Field(True, description="Weight each unit by its headcount too.")
+    headcount_attribute: str = Field("headcount", description="Unit attribute holding the headcount.")
+    scope: Literal["all", "group"] = Field(
+        "all", description="`all`: one quota shared by every unit; `group`: the quota for each group."
+    )
+
+
+class Progress(Frozen):
+    """进步奖 against the previous year: units gaining at least ``min_places`` places in their group, or the
+    ``top_n`` units of each group by score improvement (ties at the edge all get it)."""
+
+    rule: Literal["places", "score"] = Field("places", description="`places` gained or `score` improvement.")
+    min_places: int = Field(2, ge=1, description="Places to gain (rule `places`).")
+    top_n: int = Field(1, ge=1, description="Awards per group (rule `score`).")
+    min_gain: float = Field(0.0, description="Smallest score improvement that can win (rule `score`).")
+    exclude_grades: tuple[str, ...] = Field((), description="Grades that cannot win a progress award this year.")
+
+
+class Accountability(Frozen):
+    """An accountability ladder: a unit in the bottom tier for 1, 2, 3, ... consecutive years gets the 1st,
+    2nd, 3rd, ... step (the last step repeats)."""
+
+    bottom_grades: tuple[str, ...] = Field(("较差",), description="Grades that count as the bottom tier.")
+    steps: tuple[str, ...] = Field(("约谈", "诫勉谈话", "调整岗位"), min_length=1, description="The steps.")
+    steps_en: tuple[str, ...] = Field(
+        ("interview", "admonishment", "reassignment"), description="English names of the steps."
+    )
+
+
+class VetoEffects(Frozen):
+    """What a veto (一票否决) does to each consequence."""
+
+    bonus: Literal["as_graded", "no_increase", "nothing"] = Field(
+        "no_increase", description="`no_increase` caps the float at 0; `nothing` pays nothing."
+    )
+    awards: Literal["as_graded", "none"] = Field("none", description="`none`: no award slots.")
+    progress: Literal["keep", "exclude"] = Field("exclude", description="`exclude`: no progress award.")
+
+
+class Consequences(Frozen):
+    """Everything that follows from the grades; each part is optional."""
+
+    bonus: Bonus | None = Field(None, description="Performance bonus (绩效奖金).")
+    awards: Awards | None = Field(None, description="Award slots (评先评优指标).")
+    progress: Progress | None = Field(None, description="Progress award (进步奖).")
+    accountability: Accountability | None = Field(None, description="Accountability ladder (问责).")
+    veto: VetoEffects = Field(default_factory=VetoEffects, description="What a veto does to each.")

@@ -1,0 +1,67 @@
+"""Grades (等次) by score bands and/or quotas within each group: the parameter models.  The procedure is in
+``simkit.rules.grading``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ._base import Frozen
+
+
+class Grade(Frozen):
+    """One grade, best first in the list.  A quota (``share`` or ``count``) and/or a minimum score."""
+
+    name: str = Field(description="Grade name, e.g. 优秀.")
+    name_en: str | None = Field(None, description="English name, e.g. Excellent.")
+    share: float | None = Field(None, ge=0, le=1, description="Quota as a share of the group (e.g. 0.25).")
+    count: int | None = Field(None, ge=0, description="Quota as a number of units (e.g. 1).")
+    min_score: float | None = Field(None, description="Lowest total for this grade (score band).")
+    from_: Literal["top", "bottom"] = Field(
+        "top", alias="from", description="`bottom`: the quota is filled from the bottom of the group (末位)."
+    )
+
+    @model_validator(mode="after")
+    def _one_quota(self) -> Grade:
+        if self.share is not None and self.count is not None:
+            raise ValueError(f"grade {self.name}: give share or count, not both")
+        if self.from_ == "bottom" and self.share is None and self.count is None:
+            raise ValueError(f"grade {self.name}: a bottom grade needs a share or a count")
+        return self
+
+
+class Grading(Frozen):
+    """Grades by score bands, by quota within each group, or both.
+
+    Bottom quotas are filled first, from the last place up; then the other grades in order from the top,
+    each taking the best units not yet graded that reach its ``min_score``, up to its quota.  The last
+    grade without a quota takes the rest.  A bottom quota never takes a group's only unit.
+    """
+
+    grades: tuple[Grade, ...] = Field(
+        (
+            Grade(name="优秀", name_en="Excellent", min_score=90),
+            Grade(name="良好", name_en="Good", min_score=80),
+            Grade(name="一般", name_en="Fair", min_score=60),
+            Grade(name="较差", name_en="Poor"),
+        ),
+        description="The grades, best first.",
+        min_length=1,
+    )
+    rounding: Literal["floor", "round", "ceil"] = Field(
+        "floor", description="How share × group size becomes a whole quota (round: half up)."
+    )
+    ties: Literal["share", "exclude"] = Field(
+        "share",
+        description="Units tied at a quota's edge: `share` gives all of them the better grade (the quota "
+        "can be exceeded), `exclude` gives it to none of them.",
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> Grading:
+        names = [g.name for g in self.grades]
+        if len(set(names)) != len(names):
+            raise ValueError("grade names must be unique")
+        return self
+

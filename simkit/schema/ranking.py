@@ -1,0 +1,25 @@
+"""Ranking within each group (组内排名): the parameter model.  The functions are in ``simkit.rules.ranking``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ._base import Frozen
+
+TieRule = Literal["min", "max", "dense", "first"]
+#: The tie rules: min (1 2 2 4), max (1 3 3 4), dense (1 2 2 3), first (1 2 3 4).
+TIE_RULES: tuple[str, ...] = ("min", "max", "dense", "first")
+
+
+class Ranking(Frozen):
+    """Ranking within each group."""
+
+    ties: TieRule = Field(
+        "min", description="Tie rule: min (1 2 2 4), max (1 3 3 4), dense (1 2 2 3), first (1 2 3 4)."
+    )
+    tie_break: tuple[str, ...] = Field(
+        (), description="Node ids whose scores break ties on the total, in order (then unit id order for `first`)."
+    )
+    decimals: int = Field(6, ge=0, le=12, description="Totals are compared after rounding to this many decimals.")
