@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simkit.reference import reference_markdown
-from simkit.scenario import json_schema
+from simkit.schema.reference import reference_markdown
+from simkit.schema.scenario import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -100,24 +100,17 @@ def print_table(df: pd.DataFrame, title: str) -> None:
     click.echo("")
 
 
-def labelled(frame: pd.DataFrame, data: Any) -> pd.DataFrame:
-    """The table with a last column saying the numbers are synthetic, when they are (a copy; input untouched)."""
-    if not getattr(data, "synthetic", False):
-        return frame
-    from .result import SYNTHETIC_NOTE
-
-    return frame.assign(data_note=SYNTHETIC_NOTE)
-
-
 def synthetic_banner(data: Any) -> None:
     if data.synthetic:
-        from .result import SYNTHETIC_NOTE
+        from .present.labels import SYNTHETIC_NOTE
 
         click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
 
 
 def print_ranked(result: Any, lang: str) -> None:
-    table = result.ranked_table(lang)
+    from .present.tables import ranked_table
+
+    table = ranked_table(result, lang)
     group_col = table.columns[0]
     head = f"{result.scenario.name} — {result.year}"
     for group, part in table.groupby(group_col, sort=False):
@@ -144,10 +137,11 @@ def main() -> None:
 @handles_errors
 def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str) -> None:
     """Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
-    from .data import load_data
-    from .excel import write_csv_safe
-    from .result import evaluate
-    from .scenario import load_scenario
+    from .engine.evaluate import evaluate
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
+    from .io.write import write_csv_safe
+    from .present.tables import indicators_table, results_table
 
     sc = load_scenario(scenario)
     data = load_data(data_path)
@@ -155,8 +149,8 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     synthetic_banner(data)
     print_ranked(result, lang)
     with output_dir(out) as tmp:
-        write_csv_safe(labelled(result.units, data), tmp / "results.csv")
-        write_csv_safe(labelled(result.indicators, data), tmp / "indicators.csv")
+        write_csv_safe(results_table(result), tmp / "results.csv")
+        write_csv_safe(indicators_table(result), tmp / "indicators.csv")
         write_json(result.manifest(), tmp / "manifest.json")
     click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
 
@@ -175,11 +169,12 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
 def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, out: Path, size: str | None,
             lang: str) -> None:
     """Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
-    from .compare import COMPARISON_HEADERS
-    from .compare import compare as run_compare
-    from .data import load_data
-    from .excel import write_csv_safe, write_report
-    from .scenario import load_scenario
+    from .analysis.compare import compare as run_compare
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
+    from .present.labels import BAND_ZH, COMPARISON_HEADERS
+    from .present.reports import comparison_report, write_report_files
+    from .present.tables import decomposition_table
 
     sb, sr = load_scenario(base), load_scenario(reform)
     data = load_data(data_path)
@@ -195,28 +190,16 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     table[money] = table[money].round().astype("Int64")
     print_table(table.rename(columns=COMPARISON_HEADERS if zh else {}),
                 "改革前后对比 (基准 → 改革)" if zh else "Base → reform")
-    bands = cmp.bands.drop(columns="band" if zh else "band_zh")
+    bands = cmp.bands.copy()
+    if zh:
+        bands["band"] = bands["band"].map(BAND_ZH).fillna(bands["band"])
     print_table(bands, "赢家与输家 Winners and losers")
-    summary = cmp.summary_table()
-    if size is not None:
-        from .fairness import size_correlation
-
-        for label, res in (("base", cmp.base), ("reform", cmp.reform)):
-            for row in size_correlation(res, size).itertuples():
-                summary.loc[len(summary)] = [f"size_rho_{label} [{row.group}, {size}]", round(row.spearman_rho, 3)]
-    print_table(summary, "汇总 Summary")
-    print_table(cmp.decomposition, "分步分解 Sequential decomposition (order matters)")
-    manifest = {**cmp.reform.manifest(), "base_scenario": cmp.base.manifest()["scenario"]}
+    report = comparison_report(cmp, size=size)
+    print_table(report.sheets["汇总 Summary"], "汇总 Summary")
+    print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")
     with output_dir(out) as tmp:
-        write_csv_safe(labelled(cmp.units, data), tmp / "comparison.csv")
-        write_csv_safe(labelled(cmp.base.units, data), tmp / "results_base.csv")
-        write_csv_safe(labelled(cmp.reform.units, data), tmp / "results_reform.csv")
-        write_report(tmp / "comparison.xlsx", {
-            "对比 Comparison": labelled(cmp.units, data), "赢家输家 Winners": cmp.bands, "汇总 Summary": summary,
-            "分解 Decomposition": cmp.decomposition, "基准 Base": cmp.base.units, "改革 Reform": cmp.reform.units,
-        }, headers=COMPARISON_HEADERS, up_down_columns=("rank_change", "payout_change", "payout_change_pct"),
-            manifest=manifest)
-        write_json(manifest, tmp / "manifest.json")
+        write_report_files(report, tmp)
+        write_json(report.manifest, tmp / "manifest.json")
     click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")
 
 
@@ -229,12 +212,13 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 @handles_errors
 def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None, lang: str) -> None:
     """Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
-    from .data import load_data
-    from .result import evaluate
-    from .scenario import load_scenario
+    from .engine.evaluate import evaluate
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
+    from .present.text import explain as explain_unit
 
     result = evaluate(load_scenario(scenario), load_data(data_path), year)
-    exp = result.explain(unit)
+    exp = explain_unit(result, unit)
     click.echo(exp.text(lang))
     show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
     print_table(show, "指标贡献 Indicator contributions")
@@ -249,16 +233,18 @@ def validate(path: Path, data_path: Path | None) -> None:
 
     A scenario is also checked against the data (--data, default the bundled data).
     """
-    from .data import load_data
-    from .engine import compile_model
-    from .scenario import load_scenario
+    from .engine.compile import check_year, compile_plan, inputs_of
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
 
     if path.suffix.lower() in (".yaml", ".yml"):
         sc = load_scenario(path)
         data = load_data(data_path)
-        model = compile_model(sc, data)
+        plan = compile_plan(sc, data)
+        year = sc.year if sc.year is not None else data.years[-1]
+        check_year(plan, inputs_of(plan), plan.year_index(year), year)
         click.echo(f"OK: scenario {sc.name!r} is valid and fits the data {data.source} "
-                   f"({len(model.tree.leaves)} indicators, year {model.year}).")
+                   f"({len(plan.tree.leaves)} indicators, year {year}).")
     else:
         data = load_data(path)
         click.echo(f"OK: data set {path} is valid: {len(data.units)} units, {len(data.leaves)} leaf indicators, "
@@ -270,7 +256,7 @@ def validate(path: Path, data_path: Path | None) -> None:
 @handles_errors
 def template(path: Path) -> None:
     """Write an empty data workbook (.xlsx) to fill in, with headers in Chinese and English."""
-    from .excel import write_template
+    from .io.template import write_template
 
     if path.suffix.lower() != ".xlsx":
         from .errors import Problem
@@ -286,7 +272,7 @@ def template(path: Path) -> None:
 @handles_errors
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of scenario files."""
-    from .scenario import json_schema
+    from .schema.scenario import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
     if out is None:
@@ -309,9 +295,9 @@ def dashboard(port: int, no_browser: bool) -> None:
     import socket
 
     from .errors import Problem
-    from .scenario import SHIPPED_DIR
+    from .io.scenarios import SHIPPED_DIR
 
-    notebook = SHIPPED_DIR.parent / "notebooks" / "03_explorer.ipynb"
+    notebook = SHIPPED_DIR.parents[1] / "notebooks" / "03_explorer.ipynb"
     if not notebook.is_file():
         raise SimkitError(Problem(str(notebook), "the explorer notebook is not there",
                                   "run simkit from its source checkout (pip install -e .), where notebooks/ sits "
@@ -353,19 +339,20 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
              years: str | None) -> None:
     """Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
     mobility, bottom persistence and common-shock invariance, with bootstrap intervals (5–95%)."""
-    from .data import load_data
-    from .excel import write_csv_safe
-    from .fairness import fairness_table, format_table
-    from .scenario import load_scenario, source_of
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
+    from .io.write import write_csv_safe
+    from .present.tables import fairness_table, format_fairness, labelled
+    from .schema.scenario import source_of
 
     scs = [load_scenario(s) for s in scenarios]
     data = load_data(data_path)
     table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
     synthetic_banner(data)
     a = table.attrs
-    print_table(format_table(table), f"公平性 Fairness · {a['years'][0]}–{a['years'][-1]} · 规模 size = {size} · "
+    print_table(format_fairness(table), f"公平性 Fairness · {a['years'][0]}–{a['years'][-1]} · 规模 size = {size} · "
                 f"估计 [5%, 95%] bootstrap n={boot}, seed={seed}")
-    from . import __version__
+    from ._version import __version__
 
     manifest = {
         "simkit_version": __version__,
@@ -422,10 +409,11 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
     sensitivity.csv (first- and total-order Sobol indices of each input group for the mean absolute rank
     shift) and manifest.json (seed, draws, the inputs).
     """
-    from .data import load_data
-    from .excel import write_csv_safe
-    from .scenario import load_scenario
-    from .uncertainty import default_spec, run_uncertainty
+    from .analysis.uncertainty import default_spec, run_uncertainty
+    from .io.read import load_data
+    from .io.scenarios import load_scenario
+    from .io.write import write_csv_safe
+    from .present.tables import labelled
 
     sc = load_scenario(scenario)
     data = load_data(data_path)

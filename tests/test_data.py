@@ -6,10 +6,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
-import simkit
 from simkit.data import BUNDLED, TABLES, build_dataset
 from simkit.excel import HEADERS
+
+import simkit
 
 
 def _workbook_from_csv(folder, path, chinese_headers: bool):

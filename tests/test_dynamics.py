@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-import simkit
 from simkit.data import build_dataset
 from simkit.dynamics import (
     EffortResponse,
@@ -27,8 +25,10 @@ from simkit.dynamics import (
     subset_units,
     wilson,
 )
-from simkit.errors import SimkitError
 from simkit.scenario import scenario_from_dict
+
+import simkit
+from simkit.errors import SimkitError
 
 YEARS = list(range(2011, 2019))
 GRADES = {"grades": [{"name": "A", "share": 0.25}, {"name": "B"}, {"name": "C", "count": 1, "from": "bottom"}]}

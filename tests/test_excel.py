@@ -7,8 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
-
-from simkit.errors import Problem
 from simkit.excel import (
     EXAMPLE_HEADERS,
     HEADERS,
@@ -24,6 +22,8 @@ from simkit.excel import (
     write_report,
     write_template,
 )
+
+from simkit.errors import Problem
 
 # ---------------------------------------------------------------------------------------------
 # headers

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import simkit
-from simkit.fairness import size_rho
+from simkit.analysis.fairness import size_rho
+from simkit.io.dataset import BUNDLED
 
 
 def test_legacy_ranking_follows_size_and_the_reform_does_not(data, legacy, reform):
@@ -28,5 +29,5 @@ def test_under_legacy_the_biggest_county_tops_every_year(data, legacy):
 
 def test_the_data_are_labelled_synthetic(data):
     assert data.synthetic
-    readme = (simkit.data.BUNDLED / "README.md").read_text(encoding="utf-8")
+    readme = (BUNDLED / "README.md").read_text(encoding="utf-8")
     assert "合成数据" in readme and "SYNTHETIC" in readme.upper()

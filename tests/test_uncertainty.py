@@ -9,14 +9,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-import simkit
 import simkit.grading as grading_module
+from click.testing import CliRunner
 from simkit.aggregation import aggregate, leaf_weights
 from simkit.data import build_dataset
-from simkit.engine import compile_model, leaf_stage, rank_stage, total_stage
-from simkit.errors import EvaluationError, ScenarioError
 from simkit.ranking import _group_rank_each, group_ranks
 from simkit.scenario import Grade, Grading, Veto, scenario_from_dict
 from simkit.uncertainty import (
@@ -31,6 +27,10 @@ from simkit.uncertainty import (
     sobol_indices,
     what_would_it_take,
 )
+
+import simkit
+from simkit.engine import compile_model, leaf_stage, rank_stage, total_stage
+from simkit.errors import EvaluationError, ScenarioError
 
 BLEND = RuleChoice(name="blend", alternatives={
     "50/50": {},
@@ -466,7 +466,6 @@ def test_plots_return_figures(reform, data):
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-
     from simkit.plots import plot_rank_intervals, plot_sobol, plot_weights_vs_effects
 
     res = run_uncertainty(reform, data, default_spec(reform, data), draws=200, seed=1, progress=False)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from simkit.uncertainty import UncertaintyProblem, UncertaintySpec, WeightUncertainty, replay_weights
 
 import simkit
-from simkit.uncertainty import UncertaintyProblem, UncertaintySpec, WeightUncertainty, replay_weights
 
 REPS = [f"r_{k}" for k in range(1, 101)]
 

@@ -85,17 +85,18 @@ def _size_corr_stat(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Calla
     return stat
 
 
-def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: int = 0,
-                          level: float = 0.9) -> pd.DataFrame:
+def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: int = 0, level: float = 0.9,
+                          size_values: np.ndarray | None = None) -> pd.DataFrame:
     """Per group with sizes: Spearman ρ and Kendall τ-b of rank with size.
 
     One history: the mean over its years, with a bootstrap interval that resamples the group's units (each with
     all its years); columns group, units, years, size, spearman, spearman_lo, spearman_hi, kendall, kendall_lo,
     kendall_hi.  Several draws (a projection): one row per group and year, the mean over paths and the
-    ``level`` quantile interval over paths (a simulated size where the projection tracks it).
+    ``level`` quantile interval over paths.  ``size_values`` (D, Y, U) gives the sizes (e.g. a projection's
+    simulated values of the size indicator) instead of the data's.
     """
     p = as_panel(results)
-    size_arr = sizes(p, size)
+    size_arr = sizes(p, size) if size_values is None else np.broadcast_to(size_values, p["rank"].shape)
     rank = p["rank"].astype(float)
     rows = []
     for g in sized_groups(p, size_arr):

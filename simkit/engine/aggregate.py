@@ -20,10 +20,11 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
 
     ``leaf_scores`` has shape (batch, units, leaves), NaN where a value is missing or the leaf does not apply.
     ``weights`` overrides the tree's nominal weights: shape (nodes,) or (batch, nodes).  ``nodes`` asks for
-    the scores of those node indices only (the others are NaN) and no effective weights (None): a tree of
-    weighted arithmetic means then collapses into effective leaf weights per draw (``leaf_weights``), one
-    product per missing-value pattern instead of the level-by-level means, with the same numbers up to
-    rounding in the last digits (a property test checks it).
+    the scores of those node indices only, (batch, units, len(nodes)) in that order, and no effective weights
+    (None): a tree of weighted arithmetic means then collapses into effective leaf weights per draw
+    (``leaf_weights``), one product per missing-value pattern instead of the level-by-level means, with the
+    same numbers up to rounding in the last digits (a property test checks it).  Only the asked nodes are
+    stored: a Monte Carlo block then never fills a (batch, units, nodes) array it does not read.
 
     >>> import numpy as np
     >>> from simkit.engine.tree import Tree
@@ -71,6 +72,8 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
             else:
                 val = (wh * np.where(have, s, 0.0)).sum(axis=-1) / den
         scores[:, :, k] = np.where(den > 0, val, np.nan)
+    if nodes is not None:
+        return scores[:, :, list(nodes)], None
 
     # Effective weights, top-down: a child's share of its parent times the parent's share of the root.
     eff = np.zeros((b, u, n))
@@ -85,8 +88,8 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
 
 
 def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tuple[int, ...]) -> np.ndarray | None:
-    """Scores of ``nodes`` by collapsed leaf weights; None when the draws differ in which leaves are missing
-    (the level-by-level means then serve)."""
+    """Scores of ``nodes`` (b, u, len(nodes)) by collapsed leaf weights; None when the draws differ in which
+    leaves are missing (the level-by-level means then serve)."""
     have = ~np.isnan(leaf_scores)
     if leaf_scores.shape[0] > 1 and not (have == have[:1]).all():
         return None
@@ -94,9 +97,9 @@ def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tu
     pattern_id = np.asarray(pattern_id).reshape(-1)
     s = np.where(have, leaf_scores, 0.0)
     b, u = max(s.shape[0], w_all.shape[0]), s.shape[1]
-    out = np.full((b, u, len(tree.nodes)), np.nan)
+    out = np.empty((b, u, len(nodes))) if len(nodes) > 1 else None
     groups = [np.flatnonzero(pattern_id == p) for p in range(len(patterns))]
-    for node in nodes:
+    for j, node in enumerate(nodes):
         e = leaf_weights(tree, w_all, patterns, node)  # (b, P, L)
         res = np.empty((b, u))
         if s.shape[0] == 1:  # einsum, not BLAS: the same digits for a draw whatever the batch (chunk) size
@@ -111,7 +114,9 @@ def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tu
         alive = e.sum(axis=-1) > 0  # (b, P): some scored leaf under the node
         if not alive.all():
             res[~alive[:, pattern_id]] = np.nan
-        out[:, :, node] = res
+        if len(nodes) == 1:
+            return res[:, :, None]
+        out[:, :, j] = res
     return out
 
 

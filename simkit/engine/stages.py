@@ -91,7 +91,11 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
     ((1, 2), ('level', 'increment', 'growth'))
     """
     x = inputs.values if inputs.values.ndim == 4 else inputs.values[None]
-    ts = list(ts)
+    # Only the years the rules read: the earliest window start up to the last evaluated year.
+    lo = min(plan.first_read(t) for t in ts)
+    x = x[..., lo : max(ts) + 1]
+    assigned = inputs.assigned[..., lo : max(ts) + 1]
+    ts = [t - lo for t in ts]
     d, u, n_l, _ = x.shape
     ny = len(ts)
     app = plan.tree.applicable  # (U, L)
@@ -105,8 +109,8 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
         idx, rule = rs.leaves, rs.rule
         needs = rule.scoring.needs_target
         app_k = app[:, idx]
-        ctx = TargetContext(np.moveaxis(inputs.assigned[:, idx, :], 0, 1), plan.group_codes,
-                            plan.direction[idx][:, None], plan.years)
+        ctx = TargetContext(np.moveaxis(assigned[:, idx, :], 0, 1), plan.group_codes,
+                            plan.direction[idx][:, None], plan.years[lo : lo + x.shape[-1]])
         for name, w in rule.measures.items():
             series, bad = MEASURES[name](x[:, :, idx, :])  # (D, U, k, T)
             ser = np.moveaxis(series, 1, 2)  # (D, k, U, T): units next to years for target rules
@@ -152,7 +156,7 @@ class TotalStage:
     adjustments, bonus and deducted points, the veto (and the index of the veto condition that fired, −1 for
     none) and the final total."""
 
-    node_score: np.ndarray  # (D, Y, U, N)
+    node_score: np.ndarray | None  # (D, Y, U, N); None: ``full=False`` and no tie-break nodes (the total only)
     effective: np.ndarray | None  # (D, Y, U, N)
     base: np.ndarray  # (D, Y, U)
     bonus: np.ndarray
@@ -167,7 +171,8 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
     """Aggregate up the tree (weights (N,) or (D, N) per draw), add bonus points, deduct, apply vetoes.
 
     ``full=False`` computes only what ranking needs (the root and the tie-break nodes), by collapsed leaf
-    weights where the tree allows it: the Monte Carlo's fast path.
+    weights where the tree allows it: the Monte Carlo's fast path.  Its ``node_score`` holds the tie-break
+    nodes (the others NaN), or is None when the ranking breaks no ties by node (the total is ``base``).
     """
     tree = plan.tree
     d, ny, u, n_l = leaf.share.shape
@@ -179,7 +184,10 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
     b = node.shape[0] // ny
     node = node.reshape(b, ny, u, -1)
     eff = None if eff is None else eff.reshape(b, ny, u, -1)
-    base = node[..., -1] * (plan.scenario.total / 100.0) if plan.scenario.total != 100.0 else node[..., -1]
+    root = node[..., -1] if nodes is None else node[..., 0]
+    if nodes is not None:  # the asked nodes in their places on the node axis, for the tie-breaks
+        node = None if len(nodes) == 1 else _on_node_axis(node, nodes, len(tree.nodes))
+    base = root * (plan.scenario.total / 100.0) if plan.scenario.total != 100.0 else root
     cols = list(ts)
     fired = np.broadcast_to(fired_condition(plan.scenario.adjustments.veto.conditions, leaf.value, tree.leaves),
                             base.shape)
@@ -188,6 +196,13 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
     deduction = np.broadcast_to(inputs.deduction[:, cols].T, base.shape)
     final = base + bonus - deduction if bonus.any() or deduction.any() else base
     return TotalStage(node, eff, base, bonus, deduction, vetoed, fired, final)
+
+
+def _on_node_axis(compact: np.ndarray, nodes: tuple[int, ...], n: int) -> np.ndarray:
+    """Scores of some nodes (..., len(nodes)) in their places on a node axis of length ``n`` (others NaN)."""
+    out = np.full((*compact.shape[:-1], n), np.nan)
+    out[..., list(nodes)] = compact
+    return out
 
 
 # ====================================================================================== ranks and grades

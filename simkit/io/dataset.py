@@ -21,15 +21,19 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
-from ..schema.tables import ALL_TRACKS, TABLES
+from ..schema.tables import ALL_TRACKS, SCHEMA
 
 BUNDLED = Path(__file__).resolve().parents[1] / "datasets" / "yiyang"
 
 
-
 @dataclass(frozen=True)
 class Dataset:
-    """A validated data set.  Tables are pandas DataFrames with clean types; use ``load_data`` to make one."""
+    """A validated data set.  Tables are pandas DataFrames with clean types; use ``load_data`` to make one.
+
+    Treat the tables as read-only: the arrays derived from them (``cube``, ``assigned``, ...) are computed once
+    and kept, so a table changed in place would no longer match them.  For other data, make a new ``Dataset``
+    (``subset_units``, ``subset_indicators``, or ``simkit.io.validate.build_dataset`` on changed tables).
+    """
 
     units: pd.DataFrame
     indicators: pd.DataFrame
@@ -108,7 +112,7 @@ class Dataset:
     @cached_property
     def attributes(self) -> tuple[str, ...]:
         """Numeric unit attributes (size, headcount, bonus base, ...)."""
-        return tuple(c for c in self.units.columns if c not in TABLES["units"])
+        return tuple(c for c in self.units.columns if c not in SCHEMA["units"].names)
 
     @cached_property
     def applicable(self) -> np.ndarray:
@@ -151,7 +155,7 @@ class Dataset:
     def fingerprint(self) -> str:
         """SHA-256 over the content of every table (independent of row order)."""
         h = hashlib.sha256()
-        for name in TABLES:
+        for name in SCHEMA:
             frame = getattr(self, name)
             frame = frame.sort_values(list(frame.columns)).reset_index(drop=True) if len(frame) else frame
             h.update(name.encode())

@@ -19,12 +19,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import DataError, Problem
-from ..schema.tables import EXAMPLE_HEADERS, HEADERS, OPTIONAL_TABLES, REQUIRED, REQUIRED_TABLES, TABLE_LABELS, TABLES
+from ..schema.tables import REQUIRED_TABLES, SCHEMA
 from .dataset import BUNDLED, Dataset
-from .validate import build_dataset
+from .validate import as_text, build_dataset, strip
 
 README_SHEET = "说明 README"
-_ALL_TABLES = REQUIRED_TABLES + OPTIONAL_TABLES
+_ALL_TABLES = tuple(SCHEMA)
 _SEPARATORS_RE = re.compile(r"[\s()\[\]{}<>（）【】〔〕《》「」/|:：,，;；]+")
 _ENGLISH_SEP_RE = re.compile(r"[\s\-]+")
 
@@ -63,15 +63,15 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
     raw: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     names: dict[str, str] = {}
-    for table in TABLES:
+    for table, spec in SCHEMA.items():
         f = path / f"{table}.csv"
         names[table] = str(f)
+        columns = ", ".join(spec.names)
         if not f.exists():
-            if table in REQUIRED:
+            if spec.required:
                 problems.append(Problem(str(f), f"the required table `{table}` is missing",
-                                        f"add {table}.csv to {path} (columns: {', '.join(TABLES[table])})"))
+                                        f"add {table}.csv to {path} (columns: {columns})"))
             continue
-        columns = ", ".join(TABLES[table])
         try:
             # Blank lines are read (and dropped below) so that `_row` stays the line number a spreadsheet shows.
             frame = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False)
@@ -80,7 +80,7 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
             continue
         except pd.errors.EmptyDataError:
             problems.append(Problem(str(f), "the file is empty", f"write the header row ({columns}) and the data"
-                                    + ("" if table in REQUIRED else f", or delete {f.name}: the table is optional"),
+                                    + ("" if spec.required else f", or delete {f.name}: the table is optional"),
                                     row=1))
             continue
         except pd.errors.ParserError as exc:
@@ -103,7 +103,7 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
             continue
         frame["_row"] = np.arange(len(frame)) + 2
         cells = [c for c in frame.columns if c != "_row"]
-        frame = frame[~(frame[cells].apply(lambda s: s.str.strip()) == "").all(axis=1)]
+        frame = frame[~_blank_rows(frame[cells])]
         if len(cells) == 1 and (";" in cells[0] or "\t" in cells[0]):
             sep = "semicolons" if ";" in cells[0] else "tabs"
             problems.append(Problem(str(f), f"the columns are separated by {sep}, not commas",
@@ -118,6 +118,18 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], di
             continue
         raw[table] = frame
     return raw, problems, names
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or white space (a blank line, or commas only)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for c in range(frame.shape[1]):
+        # only rows blank so far are looked at: after the first column they are few
+        at = np.flatnonzero(blank)
+        if not len(at):
+            break
+        blank[at] = (strip(frame.iloc[at, c]) == "").to_numpy()
+    return blank
 
 
 def _not_utf8(f: Path) -> Problem:
@@ -143,21 +155,33 @@ def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], dict
     tables, problems = read_workbook(path)
     raw = {}
     for table, frame in tables.items():
-        frame = frame.copy()
+        frame = frame.copy(deep=False)
         for c in frame.columns:
             if c != "_row":
-                frame[c] = frame[c].map(_cell_text)
+                frame[c] = cell_text(frame[c])
         raw[table] = frame
-    return raw, list(problems), {t: f"{path} (sheet {t})" for t in TABLES}
+    return raw, list(problems), {t: f"{path} (sheet {t})" for t in SCHEMA}
 
 
-def _cell_text(v: object) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+_isinstance = np.frompyfunc(isinstance, 2, 1)
+_int = np.frompyfunc(int, 1, 1)
+_str = np.frompyfunc(str, 1, 1)
 
+
+def cell_text(column: pd.Series) -> pd.Series:
+    """Spreadsheet cells as text: empty as ``""``, a whole float as an integer (2018.0 → ``"2018"``).
+
+    >>> cell_text(pd.Series([None, 2018.0, 1.5, "a", 7], dtype=object)).tolist()
+    ['', '2018', '1.5', 'a', '7']
+    """
+    text = as_text(column)
+    values = column.to_numpy(dtype=object)
+    floats = np.flatnonzero(_isinstance(values, float).astype(bool))
+    if len(floats):
+        f = values[floats].astype(float)
+        whole = floats[np.isfinite(f) & (f == np.floor(f))]  # float.is_integer()
+        text.iloc[whole] = _str(_int(values[whole]))
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,11 +200,9 @@ def _split_label(label: str) -> tuple[str, str]:
 
 def _columns(table: str) -> dict[str, str]:
     """Known English column -> Chinese label for a table, including the example columns."""
-    if table not in HEADERS:
-        raise ValueError(
-            f"unknown table {table!r}; expected one of {', '.join(_ALL_TABLES)}"
-        )
-    return {**HEADERS[table], **EXAMPLE_HEADERS.get(table, {})}
+    if table not in SCHEMA:
+        raise ValueError(f"unknown table {table!r}; expected one of {', '.join(_ALL_TABLES)}")
+    return SCHEMA[table].headers
 
 
 def normalise_header(label: str, table: str) -> str:
@@ -208,8 +230,8 @@ def _match_table(sheet_name: str) -> str | None:
     chinese, english = _split_label(sheet_name)
     if english in _ALL_TABLES:
         return english
-    for table, zh in TABLE_LABELS.items():
-        if chinese and chinese == zh and not english:
+    for table, spec in SCHEMA.items():
+        if chinese and chinese == spec.label and not english:
             return table
     return None
 
@@ -356,11 +378,11 @@ def read_workbook(
 
     for table in REQUIRED_TABLES:
         if table not in tables:
-            columns = ", ".join(HEADERS[table])
+            columns = ", ".join(SCHEMA[table].names)
             problems.append(
                 Problem(
                     file=name,
-                    message=f"required sheet {table!r} ({TABLE_LABELS[table]}) is missing",
+                    message=f"required sheet {table!r} ({SCHEMA[table].label}) is missing",
                     fix=f"add a sheet named {table!r} with the columns {columns} "
                     "(`simkit template` writes a blank workbook with every sheet)",
                 )

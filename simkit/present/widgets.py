@@ -43,11 +43,18 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from .compare import unit_changes
-from .data import Dataset, load_data
-from .errors import SimkitError
-from .result import LABELS, SYNTHETIC_NOTE, Result, evaluate
-from .scenario import Scenario, load_scenario, shipped_scenarios
+from ..analysis.compare import unit_changes
+from ..engine.evaluate import evaluate
+from ..engine.result import Result
+from ..engine.tree import ROOT
+from ..errors import SimkitError
+from ..io.dataset import Dataset
+from ..io.read import load_data
+from ..io.scenarios import load_scenario, shipped_scenarios
+from ..schema import levers
+from ..schema.scenario import Scenario
+from .labels import LABELS, SYNTHETIC_NOTE
+from .tables import ranked_table
 
 __all__ = ["CHARTS", "Explorer"]
 
@@ -260,14 +267,14 @@ class Explorer:
         self.update()
 
     def _build_controls(self) -> None:
-        base, doc = self.base, self.base.to_dict()
-        # first-level weights: the nodes the evaluated tree has at its first level
-        level1 = [c.removeprefix("score_") for c in self.base_result.units.columns if c.startswith("score_")
-                  and c != "score_change"]
+        base = self.base
+        # first-level weights: the nodes the evaluated tree has at its first level, in the data's order
+        tree = self.base_result.plan.tree
         order = list(self._ind.index)
-        level1.sort(key=lambda n: order.index(n) if n in order else len(order))
-        self._weights0 = {n: float(base.weights.values.get(n, self._ind.at[n, "weight"] if n in self._ind.index
-                                                                 else 1.0)) for n in level1}
+        level1 = sorted((n for k, n in enumerate(tree.nodes) if tree.depth[k] == 1 and n != ROOT),
+                        key=lambda n: order.index(n) if n in order else len(order))
+        default = {n: float(self._ind.at[n, "weight"]) for n in level1 if n in self._ind.index}
+        self._weights0 = levers.first_level_points(base, level1, default)
         self.weight_sliders = {}
         for n, v in self._weights0.items():
             zh, en = self._name(n)
@@ -276,16 +283,11 @@ class Explorer:
         self.weights_box.children = list(self.weight_sliders.values())
         self.autoscale.disabled = base.weights.mode != "points"
 
-        # target uplift: every rule whose target has an uplift (the defaults and overrides)
-        self._uplift_at = [("defaults", doc["defaults"]["target"])] if "uplift" in doc["defaults"]["target"] else []
-        self._uplift_at += [(k, r["target"]) for k, r in doc.get("indicators", {}).items()
-                            if "uplift" in r.get("target", {})]
-        # increment/growth blend: every rule whose measures include the increment or the growth rate
-        self._blend_at = [(k, r["measures"]) for k, r in [("defaults", doc["defaults"]),
-                                                          *doc.get("indicators", {}).items()]
-                          if set(r.get("measures", {})) & {"increment", "growth"}]
-        self._uplift0 = self._first_of(self._uplift_at, lambda t: float(t["uplift"]), 0.0)
-        self._blend0 = self._first_of(self._blend_at, lambda m: float(m.get("growth", 0.0)), 0.5)
+        # target uplift: every rule whose target has an uplift; the increment/growth blend likewise
+        self._uplift_at = levers.uplift_places(base)
+        self._blend_at = levers.blend_places(base)
+        self._uplift0 = self._first_of(self._uplift_at, level1, 0.0)
+        self._blend0 = self._first_of(self._blend_at, level1, 0.5)
         self.uplift.value, self.uplift.disabled = self._uplift0, not self._uplift_at
         self.blend.value, self.blend.disabled = self._blend0, not self._blend_at
         where_u = "、".join(self._label(k) for k, _ in self._uplift_at) or "无 none"
@@ -319,59 +321,42 @@ class Explorer:
         return f"{zh} {key}" if zh != key else key
 
     @staticmethod
-    def _first_of(places: list[tuple[str, Any]], get: Callable[[Any], float], default: float) -> float:
-        """The control's starting value: the rule for 高质量发展 (Q) if it has one, else the first."""
+    def _first_of(places: list[tuple[str, float]], level1: list[str], default: float) -> float:
+        """A control's starting value: the setting of the first first-level node that has one, else the first."""
         if not places:
             return default
-        pick = dict(places).get("Q", places[0][1])
-        return get(pick)
+        at = dict(places)
+        return next((at[n] for n in level1 if n in at), places[0][1])
 
     # ---------------------------------------------------------------------------------------------- scenario
-    def changes(self) -> tuple[dict[str, Any], list[str]]:
-        """The override the controls ask for (only what differs from the picked scenario), and notes on it."""
-        doc = self.base.to_dict()
-        changes: dict[str, Any] = {}
+    def changes(self) -> tuple[list[levers.Lever], list[str]]:
+        """The levers the controls ask for (only what differs from the picked scenario), and notes on them."""
+        out: list[levers.Lever] = []
         notes: list[str] = []
         values = {n: float(s.value) for n, s in self.weight_sliders.items()}
         if any(abs(values[n] - self._weights0[n]) > 1e-9 for n in values):
             total = float(self.base.total)
             s = sum(values.values())
-            if self.base.weights.mode == "points" and self.autoscale.value and abs(s - total) > 1e-9:
+            scale = self.base.weights.mode == "points" and self.autoscale.value and abs(s - total) > 1e-9
+            if scale:
                 if s <= 0:
                     raise SimkitError([_problem("weights.values", "every first-level weight is 0",
                                                 "give at least one first-level indicator some points")])
-                values = {n: v * total / s for n, v in values.items()}
-                listed = ", ".join(f"{n} {v:.2f}" for n, v in values.items())
+                listed = ", ".join(f"{n} {v * total / s:.2f}" for n, v in values.items())
                 notes.append(f"权重合计{s:g}分，已按比例折算为{total:g}分 / weights add up to {s:g}, scaled to "
                              f"{total:g}: {listed}")
-            changes["weights"] = {"values": values}
-            if self.base.weights.mode == "points":
-                changes["weights"]["children"] = "scale"
+            out.append(levers.SetPoints(points=values, scale=scale))
         if self._uplift_at and abs(self.uplift.value - self._uplift0) > 1e-9:
-            for key, target in self._uplift_at:
-                new = {**target, "uplift": float(self.uplift.value)}
-                if key == "defaults":
-                    changes.setdefault("defaults", {})["target"] = new
-                else:
-                    changes.setdefault("indicators", {}).setdefault(key, {})["target"] = new
+            out.append(levers.SetUplift(value=float(self.uplift.value)))
         if self._blend_at and abs(self.blend.value - self._blend0) > 1e-9:
-            g = round(float(self.blend.value), 10)
-            measures = {k: v for k, v in (("increment", round(1.0 - g, 10)), ("growth", g)) if v > 0}
-            for key, _ in self._blend_at:
-                if key == "defaults":
-                    changes.setdefault("defaults", {})["measures"] = measures
-                else:
-                    changes.setdefault("indicators", {}).setdefault(key, {})["measures"] = measures
-        if any(abs(s.value - self._quotas0[g]) > 1e-9 for g, s in self.quota_sliders.items()):
-            grades = [dict(g) for g in doc["grading"]["grades"]]
-            for g in grades:
-                if g["name"] in self.quota_sliders:
-                    g["share"] = round(float(self.quota_sliders[g["name"]].value), 10)
-            changes["grading"] = {"grades": grades}
-        factors = {g: round(float(s.value), 10) for g, s in self.float_sliders.items()}
-        if any(abs(factors[g] - self._floats0[g]) > 1e-9 for g in factors):
-            changes["consequences"] = {"bonus": {"factors": factors}}
-        return changes, notes
+            out.append(levers.SetBlend(growth=float(self.blend.value)))
+        for g, slider in self.quota_sliders.items():
+            if abs(slider.value - self._quotas0[g]) > 1e-9:
+                out.append(levers.SetQuota(grade=g, share=float(slider.value)))
+        for g, slider in self.float_sliders.items():
+            if abs(slider.value - self._floats0[g]) > 1e-9:
+                out.append(levers.SetFloat(grade=g, factor=float(slider.value)))
+        return out, notes
 
     def describe_changes(self) -> list[str]:
         """The controls moved away from the picked scenario, in words (Chinese with English)."""
@@ -394,7 +379,7 @@ class Explorer:
     def build_scenario(self) -> Scenario:
         """The scenario the controls describe (the picked one, overridden); raises what the library raises."""
         changes, self.notes = self.changes()
-        return self.base.override(changes) if changes else self.base
+        return levers.apply(self.base, changes)
 
     # ---------------------------------------------------------------------------------------------- updating
     def _on_change(self, *_: Any) -> None:
@@ -473,7 +458,7 @@ class Explorer:
         if r is None:
             return pd.DataFrame()
         lang = self.lang
-        full = r.ranked_table(lang)
+        full = ranked_table(r, lang)
         mask = (r.units["group"] == self.group_picker.value).to_numpy()
         df = full[mask].drop(columns=LABELS[lang]["group"]).reset_index(drop=True)
         ch = unit_changes(self.base_result, r).set_index("unit")["rank_change"]
@@ -657,6 +642,6 @@ def _web_font_css() -> str:
 
 
 def _problem(field: str, message: str, fix: str):
-    from .errors import Problem
+    from ..errors import Problem
 
     return Problem("探索器 explorer", message, fix, field=field)

@@ -10,21 +10,13 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from .adjustments import Adjustments, Veto, VetoCondition
 from .consequences import Accountability, Awards, Bonus, Consequences, Progress, Tier, VetoEffects
-from .scenario import (
-    Adjustments,
-    Aggregation,
-    Grade,
-    Grading,
-    IndicatorRule,
-    Ranking,
-    Scenario,
-    Veto,
-    VetoCondition,
-    Weights,
-)
-from .scoring import SCORING_RULES
-from .targets import TARGET_RULES
+from .grading import Grade, Grading
+from .ranking import Ranking
+from .scenario import Aggregation, IndicatorRule, Scenario, Weights
+from .scoring import SCORING_MODELS
+from .targets import TARGET_MODELS
 
 SECTIONS: tuple[type[BaseModel], ...] = (
     Scenario, Weights, Aggregation, IndicatorRule, Adjustments, Veto, VetoCondition, Ranking, Grading, Grade,
@@ -34,7 +26,11 @@ SECTIONS: tuple[type[BaseModel], ...] = (
 
 def _type(annotation: Any) -> str:
     text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "").replace("simkit.scenario.", "").replace("simkit.consequences.", "")
+    for prefix in ("typing.", "simkit.schema.scenario.", "simkit.schema.consequences.", "simkit.schema.grading.",
+                   "simkit.schema.adjustments.", "simkit.schema.ranking.", "simkit.schema.targets.",
+                   "simkit.schema.scoring."):
+        text = text.replace(prefix, "")
+    return text
 
 
 def _default(field: Any) -> str:
@@ -66,9 +62,9 @@ def reference_markdown() -> str:
     out = [
         "# Scenario reference / 方案文件说明",
         "",
-        "Generated from the models in `simkit/scenario.py`, `simkit/consequences.py`, `simkit/targets.py` and "
-        "`simkit/scoring.py` by `python scripts/make_scenario_docs.py`; a test checks it is current. The JSON "
-        "Schema is `scenarios/schema.json` (`simkit schema`).",
+        "Generated from the models in `simkit/schema/` (`scenario.py`, `adjustments.py`, `ranking.py`, `grading.py`, "
+        "`consequences.py`, `targets.py`, `scoring.py`) by `python scripts/make_scenario_docs.py`; a test checks it "
+        "is current. The JSON Schema is `scenarios/schema.json` (`simkit schema`).",
         "",
         "A scenario is a YAML file read with a safe loader. `extends: other.yaml` starts from another file; "
         "mappings are merged key by key, while lists, numbers, a rule (a mapping with `rule:`) and a `measures` "
@@ -77,9 +73,10 @@ def reference_markdown() -> str:
     ]
     for model in SECTIONS:
         out += [f"## `{model.__name__}`", "", inspect.cleandoc(model.__doc__ or ""), "", *_table(model), ""]
-    for title, registry in (("Target rules (`target:`)", TARGET_RULES), ("Scoring rules (`scoring:`)", SCORING_RULES)):
+    for title, registry in (("Target rules (`target:`)", TARGET_MODELS),
+                            ("Scoring rules (`scoring:`)", SCORING_MODELS)):
         out += [f"## {title}", ""]
-        for name, (model, _) in registry.items():
+        for name, model in registry.items():
             doc = " ".join((model.__doc__ or "").split())
             out += [f"### `rule: {name}`", "", doc, "", *_table(model, skip=("rule",)), ""]
     return "\n".join(out).rstrip() + "\n"

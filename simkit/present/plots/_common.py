@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from ..fonts import use_chinese_font
-from ..result import SYNTHETIC_NOTE
+from ..labels import SYNTHETIC_NOTE
 
 SYNTHETIC_MARK = SYNTHETIC_NOTE
 

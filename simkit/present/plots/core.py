@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..labels import GROUP_EN
 from ._common import SYNTHETIC_MARK
 from ._common import check_lang as _check_lang
 from ._common import figure as _figure
@@ -39,15 +40,6 @@ __all__ = [
     "ranking_figure",
     "waterfall_figure",
 ]
-
-#: English names of the bundled data's groups (for ``lang="en"``); other groups keep their own name.
-GROUP_EN: dict[str, str] = {
-    "区县市": "Counties and districts", "园区": "Parks", "市直单位": "City departments",
-    "党群类": "Party and mass organisations", "经济发展类": "Economic development", "社会工作类": "Social affairs",
-    "城建交通类": "Construction and transport", "农业农村类": "Agriculture and rural affairs",
-    "执法监管类": "Law enforcement and supervision", "政法类": "Political and legal affairs",
-    "服务保障类": "Services and support",
-}
 
 UNGRADED = "#bdbdbd"
 UP, DOWN, SAME = "#1a9850", "#d73027", "#969696"
@@ -313,7 +305,9 @@ def waterfall_figure(result: Any, unit: str, lang: str = "zh", top: int | None =
     contributions and adds the rest up in one bar.
     """
     _check_lang(lang)
-    exp = result.explain(unit)
+    from ..text import explain
+
+    exp = explain(result, unit)
     c = exp.contributions.copy()
     ind = result.data.indicators.set_index("indicator")
     level1 = [n for n in ind.index if pd.isna(ind.at[n, "parent"]) or ind.at[n, "parent"] == ""]

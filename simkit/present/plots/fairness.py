@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from ..labels import MEASURE_LABELS
 from ._common import SYNTHETIC_MARK
 from ._common import figure as _figure
 from ._common import label as _t
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
-MEASURE_LABEL = {"level": ("总量", "level"), "increment": ("增量", "increment"), "growth": ("增速", "growth rate")}
 
 
 
@@ -71,19 +71,22 @@ def size_rank_scatter(results: Mapping[str, Any], size: str = "gdp", group: str 
 
     The panel title carries Spearman's ρ of rank with size (the mean over the years shown).
     """
-    from ..fairness import panel, spearman
+    from ...analysis.outcomes import group_columns, sizes
+    from ...analysis.stats import spearman
+    from ...engine.result import as_panel
 
     fig = _figure(4.2 * min(cols, len(results)), 3.6 * _grid(len(results), cols)[0])
     rows, ncols = _grid(len(results), cols)
     axes = fig.subplots(rows, ncols, squeeze=False).ravel()
     data = None
     for ax, (label, res) in zip(axes, results.items(), strict=False):
-        p = panel(res, size)
-        data = (next(iter(res.values())) if isinstance(res, Mapping) else res).data
-        cols_g = p.group_columns(group)
+        p = as_panel(res)
+        data = p.data
+        cols_g = group_columns(p, group)
+        size_arr = sizes(p, size)[0]
         rhos = []
         for k, year in enumerate(p.years):
-            r, s = p.rank[k, cols_g], p.size[k, cols_g]
+            r, s = p["rank"][0, k, cols_g], size_arr[k, cols_g]
             ok = np.isfinite(r) & np.isfinite(s)
             rhos.append(float(spearman(r[ok], -s[ok])))
             last = k == len(p.years) - 1
@@ -195,7 +198,7 @@ def target_fan(projection: Any, indicator: str = "gdp", units: Sequence[str] | N
         ax.grid(alpha=0.3)
     for ax in axes[len(keep):]:
         ax.set_visible(False)
-    zh, en = MEASURE_LABEL.get(measure, (measure, measure))
+    zh, en = MEASURE_LABELS.get(measure, (measure, measure))
     unit_label = " (%)" if growth else ""
     fig.supylabel(_t(zh, en, lang) + unit_label, fontsize=10)
     from matplotlib.lines import Line2D
@@ -205,7 +208,8 @@ def target_fan(projection: Any, indicator: str = "gdp", units: Sequence[str] | N
     labels = [_t("实际值", "observed", lang), _t("预测均值", "projected mean", lang) + f" ({level:.0%})",
               _t("目标", "target", lang)]
     fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8)
-    rule = projection.scenario.rule_for(projection.model.tree.path[projection.model.tree.leaves.index(indicator)])
+    tree = projection.result.plan.tree
+    rule = projection.scenario.rule_for(tree.path[tree.leaves.index(indicator)])
     fig.suptitle(_t("目标路径", "Target paths", lang) + f" · {indicator} · {projection.scenario.name} "
                  f"({rule.target.rule}) · {projection.paths} " + _t("条路径", "paths", lang), fontsize=11)
     _mark(fig, projection.data)
@@ -308,7 +312,7 @@ def completion_histogram(projections: Any, indicator: str = "gdp", measure: str 
         ax.text(cap, ax.get_ylim()[1] * 0.95, " " + _t("计分上限", "cap", lang) + f" {cap:g}", va="top", fontsize=8)
     first = next(iter(projections.values()))
     measure = measure or next(iter(first.tracked[indicator].target))
-    zh, en = MEASURE_LABEL.get(measure, (measure, measure))
+    zh, en = MEASURE_LABELS.get(measure, (measure, measure))
     ax.set_xlabel(_t("完成率", "Completion ratio", lang) + f" ({indicator}, {_t(zh, en, lang)})")
     ax.set_ylabel(_t("密度", "Density", lang))
     ax.set_title(_t("完成率分布", "Distribution of completion ratios", lang) + f" · {first.paths} "
@@ -323,7 +327,7 @@ def completion_histogram(projections: Any, indicator: str = "gdp", measure: str 
 def fairness_forest(table: pd.DataFrame, metrics: Sequence[str] | None = None, group: str = "区县市", *,
                     cols: int = 3, lang: str = "zh") -> Figure:
     """Each fairness metric of ``fairness_table`` for every scenario, as a point with its interval."""
-    from ..fairness import METRICS
+    from ..labels import METRICS
 
     labels = table.attrs.get("labels") or [c for c in table.columns[3:] if not c.endswith((" lo", " hi"))]
     t = table[table["group"] == group]

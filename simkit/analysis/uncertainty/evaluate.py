@@ -1,0 +1,401 @@
+"""An uncertainty spec resolved against a scenario and a data set, and the evaluation of a block of draws.
+
+``UncertaintyProblem`` compiles every combination of rule alternatives once (a ``Plan`` and its ``Inputs``
+each, checked now so that a bad alternative fails early), resolves the input groups against the tree and the
+data (which weights, which noised cells), and evaluates a block of draws through the engine
+(``engine.evaluate.run``), all draws at once: without noise the leaf stage (targets and scores) runs once per
+rule alternative and only the weights vary (the totals by collapsed leaf weights, one product per
+missing-value pattern); with noise the leaf stage runs once per block on noisy ``Inputs``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ...engine.compile import Inputs, Plan, check_year, compile_plan, inputs_of
+from ...engine.evaluate import run
+from ...engine.messages import issue_problems
+from ...engine.result import Result
+from ...engine.stages import Issue, LeafStage, leaf_stage
+from ...errors import EvaluationError, Problem, RuleInputError, ScenarioError
+from ...io.dataset import Dataset
+from ...schema.levers import apply
+from ...schema.scenario import Scenario
+from .sample import (
+    InputGroup,
+    Raw,
+    block_rows,
+    choice_rows,
+    draw,
+    group_key,
+    rows,
+    salib_problem,
+    select_nodes,
+    sibling_sets,
+    split_uniform,
+    weight_group,
+)
+from .spec import SPEC_SOURCE, DataNoise, UncertaintySpec, as_spec, default_spec
+
+#: A block's outcome: per combination of rule alternatives, the draws (indices into the block) and the
+#: engine's result for them (draw axis = those draws, one year).
+Parts = list[tuple[np.ndarray, Result]]
+
+MAX_COMBINATIONS = 512
+
+
+@dataclass(frozen=True)
+class Combo:
+    """One combination of rule alternatives, compiled: its plan and inputs, the observed data's leaf stage
+    of the evaluation year, and where the input groups land in its tree and its values."""
+
+    key: tuple[int, ...]
+    plan: Plan
+    inputs: Inputs
+    leaf: LeafStage  # the observed values' leaf stage (shares only)
+    weight_idx: dict[str, np.ndarray]  # group label → tree indices of its nodes
+    dirichlet_sets: dict[str, tuple[np.ndarray, ...]]  # group label → column subsets (siblings)
+    nominal_p: dict[str, np.ndarray]  # Dirichlet: nominal proportion of each node within its sibling subset
+    lo: int  # the first year index the rules read
+    noise_pos: np.ndarray  # flat positions in one draw's window (years lo…t, units, leaves) of the noised cells
+    noise_dim: np.ndarray  # their columns in the noise coordinates
+
+    def weights(self, groups: Sequence[InputGroup], raw: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        """The tree's weights (n, N) of ``n`` draws with raw coordinates ``raw``."""
+        nominal = self.plan.tree.weight
+        w = np.broadcast_to(nominal, (n, len(nominal))).copy()
+        for g in groups:
+            if g.kind != "weights":
+                continue
+            x = raw[g.label]
+            idx = self.weight_idx[g.label]
+            if g.spec.distribution == "uniform":
+                w[:, idx] = nominal[idx] * (1.0 + g.spec.spread * (2.0 * x - 1.0))
+            else:  # Dirichlet: proportions within each sibling subset, relative to the nominal ones
+                f = np.empty_like(x)
+                for cols in self.dirichlet_sets[g.label]:
+                    f[:, cols] = x[:, cols] / x[:, cols].sum(axis=1, keepdims=True) / self.nominal_p[g.label][cols]
+                w[:, idx] = nominal[idx] * f
+        return w
+
+    def noisy(self, noise: DataNoise, z: np.ndarray, t: int) -> Inputs:
+        """The inputs of draws with noise coordinates ``z`` (n, dim): values (n, U, L, T) with the noise applied
+        to the years the rules read, in place in one array laid out year by year, so that the years outside the
+        window are never written (they hold 0 and are not read)."""
+        values = self.inputs.values
+        u, n_l, n_t = values.shape
+        n = z.shape[0]
+        buf = np.zeros((n, n_t, u, n_l))
+        window = buf[:, self.lo : t + 1]
+        window[...] = np.moveaxis(values[:, :, self.lo : t + 1], 2, 0)
+        zz = z if len(self.noise_dim) == z.shape[1] else z[:, self.noise_dim]
+        f = np.exp(noise.sd * zz) if noise.distribution == "lognormal" else 1.0 + noise.sd * zz
+        flat = window.reshape(n, -1)  # a view: each draw's window is contiguous
+        flat[:, self.noise_pos] *= f
+        return replace(self.inputs, values=buf.transpose(0, 2, 3, 1))
+
+
+def leaf_of(result: Result) -> LeafStage:
+    """The leaf stage (shares only) a result was evaluated from, to evaluate other weights on it."""
+    return LeafStage(result["value"], result["share"], result.measures, result.measure_weight, None, None, None,
+                     result.issues)
+
+
+def _raise_issues(plan: Plan, inputs: Inputs, issues: Sequence[Issue], t: int, note: str | None = None) -> None:
+    """The problems of cells the rules could not evaluate (in year index ``t``), as an ``EvaluationError``."""
+    problems = [p for issue in issues for p in issue_problems(plan, inputs, issue, 0, t)]
+    if problems:
+        head = [Problem(SPEC_SOURCE, note, "lower the noise, or fix the data below")] if note else []
+        raise EvaluationError(list(dict.fromkeys(head + problems)))
+
+
+class UncertaintyProblem:
+    """An ``UncertaintySpec`` resolved against a scenario and a data set: the input groups, the compiled rule
+    alternatives and the evaluation of a block of draws.
+
+    ``evaluate_uniform(X)`` evaluates the rows of a design of uniforms (columns in the order of
+    ``salib_problem()``), e.g. SALib's Saltelli sample, so that any sampler or analyser can be used.
+
+    >>> import simkit
+    >>> p = UncertaintyProblem(simkit.load_scenario("yiyang_2018_reform"))
+    >>> [g.label for g in p.groups][:2], p.dims
+    (['weights:level1', 'weights:Q'], 44)
+    >>> parts = p.evaluate(p.sample(0, 0, 0, 5))
+    >>> parts[0][1]["rank"].shape
+    (5, 1, 56)
+    """
+
+    def __init__(self, scenario: Scenario, data: Dataset | None = None,
+                 spec: UncertaintySpec | Mapping[str, Any] | None = None, year: int | None = None) -> None:
+        if data is None:
+            from ...io.read import load_data
+
+            data = load_data()
+        self.data, self.scenario = data, scenario
+        self.spec = default_spec(scenario, data) if spec is None else as_spec(spec)
+        spec = self.spec
+        base = compile_plan(scenario, data)
+        self.year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
+        self.t = t = base.year_index(self.year)
+        self.units = data.units
+        self.n_units = len(self.units)
+        self.group_codes = base.group_codes
+        self.choices = spec.choices
+        self.noise = spec.noise
+
+        scenarios = self._alternatives(scenario)
+        plans = {key: base if sc is scenario else compile_plan(sc, data) for key, sc in scenarios.items()}
+
+        # Input groups, in spec order.
+        tree = base.tree
+        order = tuple(data.indicators["indicator"])
+        groups: list[InputGroup] = []
+        self._weight_nodes: dict[str, tuple[str, ...]] = {}
+        for w in spec.weights:
+            ids = select_nodes(tree, w, order)
+            self._weight_nodes[w.label] = ids
+            groups.append(weight_group(w, tree, ids))
+        if spec.noise is not None:
+            first = min(p.first_read(t) for p in plans.values())
+            self._noise_cells = self._resolve_noise(base, spec.noise, first)
+            d = len(self._noise_cells)
+            groups.append(InputGroup(spec.noise.label, "noise", d, spec.noise, group_key(spec.noise.label),
+                                     block_rows(d)))
+        for c in self.choices:
+            groups.append(InputGroup(c.label, "choice", 1, c, group_key(c.label), block_rows(1)))
+        self.groups: tuple[InputGroup, ...] = tuple(groups)
+        self.combos: dict[tuple[int, ...], Combo] = {key: self._combo(key, plan) for key, plan in plans.items()}
+        self._check_consequences()
+
+        # The nominal outcome: the engine's stages on the observed data (what `evaluate` gives for the year).
+        self.plan = base
+        inputs = inputs_of(base)
+        check_year(base, inputs, t, self.year)
+        try:
+            self.nominal: Result = run(base, inputs, [t])
+        except RuleInputError as exc:
+            raise EvaluationError(Problem(data.source, exc.message, exc.fix)) from None
+        _raise_issues(base, inputs, self.nominal.issues, t)
+        self.nominal_rank = np.nan_to_num(self.nominal["rank"][0, 0], nan=0).astype(np.int64)
+        self.group_size = np.bincount(self.group_codes)[self.group_codes].astype(float)
+        self.max_rank = int(self.group_size.max())
+
+    # ------------------------------------------------------------------ set-up
+    def _alternatives(self, scenario: Scenario) -> dict[tuple[int, ...], Scenario]:
+        """Every combination of rule alternatives applied to the scenario (checked now: a bad lever fails early)."""
+        problems: list[Problem] = []
+        out: dict[tuple[int, ...], Scenario] = {}
+        for key in itertools.product(*[range(len(c.alternatives)) for c in self.choices]):
+            sc = scenario
+            try:
+                for c, k in zip(self.choices, key, strict=True):
+                    name, levers = list(c.alternatives.items())[k]
+                    sc = apply(sc, levers)
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                problems.append(Problem(SPEC_SOURCE, f"choice {c.name!r}, alternative {name!r}: the levers do not "
+                                        f"give a valid scenario ({msg})",
+                                        "correct the levers (an override is merged like `extends`)", field=c.label))
+                continue
+            out[key] = sc
+        if len(out) > MAX_COMBINATIONS and not problems:
+            problems.append(Problem(SPEC_SOURCE, f"{len(out)} combinations of rule alternatives",
+                                    f"use fewer choices or alternatives (at most {MAX_COMBINATIONS} combinations)"))
+        if problems:
+            raise ScenarioError(list(dict.fromkeys(problems)))
+        return out
+
+    def _resolve_noise(self, plan: Plan, noise: DataNoise, first: int) -> np.ndarray:
+        """Flat indices into the data cube (U, L_data, T) of the noised cells: observed values of the chosen
+        indicators in the years the rules read (``first`` … the evaluation year), or in the evaluation year."""
+        data = self.data
+        if noise.indicators:
+            bad = [i for i in noise.indicators if i not in data.leaves]
+            if bad:
+                raise ScenarioError(Problem(SPEC_SOURCE, f"noise names indicators that are not leaf indicators of the "
+                                            f"data: {', '.join(bad)}", "name leaf indicator ids", field="noise"))
+            cols = np.array([data.leaves.index(i) for i in noise.indicators])
+        else:
+            cols = np.asarray(plan.tree.leaf_data_index)
+        years = np.arange(first, self.t + 1) if noise.years == "all" else np.array([self.t])
+        cube = data.cube
+        sel = np.zeros(cube.shape, dtype=bool)
+        sel[np.ix_(np.arange(cube.shape[0]), cols, years)] = True
+        sel &= np.isfinite(cube)
+        return np.flatnonzero(sel.ravel())
+
+    def _combo(self, key: tuple[int, ...], plan: Plan) -> Combo:
+        t = self.t
+        inputs = inputs_of(plan)
+        check_year(plan, inputs, t, self.year)
+        leaf = leaf_stage(plan, inputs, [t], detail=False)
+        _raise_issues(plan, inputs, leaf.issues, t)
+        tree = plan.tree
+        weight_idx: dict[str, np.ndarray] = {}
+        sets: dict[str, tuple[np.ndarray, ...]] = {}
+        nominal_p: dict[str, np.ndarray] = {}
+        problems = []
+        for g in self.groups:
+            if g.kind != "weights":
+                continue
+            missing = [n for n in self._weight_nodes[g.label] if n not in tree.nodes]
+            if missing:
+                problems.append(Problem(SPEC_SOURCE, f"{g.label}: a rule alternative has no node {', '.join(missing)}",
+                                        "vary weights of nodes every alternative keeps", field=g.label))
+                continue
+            idx = np.array([tree.index(n) for n in self._weight_nodes[g.label]], dtype=int)
+            weight_idx[g.label] = idx
+            if g.spec.distribution == "dirichlet":
+                sets[g.label] = sibling_sets(tree, idx)
+                p = np.empty(len(idx))
+                for cols in sets[g.label]:
+                    w = tree.weight[idx[cols]]
+                    p[cols] = w / w.sum() if w.sum() > 0 else 1.0 / len(cols)
+                nominal_p[g.label] = p
+        if problems:
+            raise ScenarioError(problems)
+        lo = plan.first_read(t)
+        pos = dim = np.array([], dtype=np.int64)
+        if self.noise is not None:  # the noised data cells as positions in this plan's window (years, U, L)
+            _, l_d, t_n = self.data.cube.shape
+            inv = np.full(l_d, -1)
+            inv[tree.leaf_data_index] = np.arange(tree.n_leaves)
+            cells = self._noise_cells
+            leaf_k = inv[(cells // t_n) % l_d]
+            year = cells % t_n
+            dim = np.flatnonzero((leaf_k >= 0) & (year >= lo))
+            u = cells[dim] // (l_d * t_n)
+            pos = ((year[dim] - lo) * self.n_units + u) * tree.n_leaves + leaf_k[dim]
+        return Combo(key, plan, inputs, leaf, weight_idx, sets, nominal_p, lo, pos, dim)
+
+    def _check_consequences(self) -> None:
+        """Every alternative keeps the grades and the consequences (their parameters may change)."""
+        first = next(iter(self.combos.values())).plan.scenario
+        self.grade_names = tuple(g.name for g in first.grading.grades)
+        self.grade_names_en = tuple(g.name_en or g.name for g in first.grading.grades)
+        cons = first.consequences
+        self.has_bonus, self.has_awards = cons.bonus is not None, cons.awards is not None
+        problems = []
+        for c in self.combos.values():
+            sc = c.plan.scenario
+            names = tuple(g.name for g in sc.grading.grades)
+            cc = sc.consequences
+            if names != self.grade_names:
+                problems.append(Problem(SPEC_SOURCE, f"a rule alternative changes the grades to {', '.join(names)}",
+                                        "keep the same grade names in every alternative (their quotas or bands may "
+                                        "change)", field="choices"))
+            if (cc.bonus is not None) != self.has_bonus or (cc.awards is not None) != self.has_awards:
+                problems.append(Problem(SPEC_SOURCE, "a rule alternative adds or removes the bonus or the award slots",
+                                        "keep the consequences in every alternative", field="choices"))
+        if problems:
+            raise ScenarioError(list(dict.fromkeys(problems)))
+
+    # ------------------------------------------------------------------ designs
+    @property
+    def weight_nodes(self) -> dict[str, tuple[str, ...]]:
+        """Per weight group, the node ids its coordinates stand for, in coordinate order."""
+        return dict(self._weight_nodes)
+
+    @property
+    def dims(self) -> int:
+        return sum(g.dim for g in self.groups)
+
+    def salib_problem(self) -> dict[str, Any]:
+        """A SALib problem: one uniform [0, 1] variable per coordinate, grouped by input group."""
+        return salib_problem(self.groups)
+
+    def sample(self, seed: int, stream: int, start: int, stop: int) -> Raw:
+        """Raw coordinates of draws ``start:stop`` of matrix ``stream`` (0 = A, 1 = B), the same for any chunking."""
+        return draw(self.groups, seed, stream, start, stop)
+
+    def split_uniform(self, x: np.ndarray) -> Raw:
+        """Raw coordinates from a design of uniforms whose columns follow ``salib_problem()``."""
+        return split_uniform(self.groups, x)
+
+    def evaluate_uniform(self, x: np.ndarray, chunk_size: int | None = None) -> dict[str, np.ndarray]:
+        """Evaluate the rows of a uniform design: ``mean_abs_shift`` (n,) and ``rank`` (n, U)."""
+        raw = self.split_uniform(x)
+        n = len(next(iter(raw.values())))
+        step = chunk_size or self.chunk_size()
+        ranks = [self.ranks(self.evaluate(rows(raw, slice(a, a + step)), money=False), min(step, n - a))
+                 for a in range(0, n, step)]
+        r = np.concatenate(ranks)
+        return {"mean_abs_shift": np.abs(r - self.nominal_rank).sum(axis=1) / self.n_units, "rank": r}
+
+    # ------------------------------------------------------------------ memory
+    def bytes_per_draw(self) -> int:
+        """Working memory of one draw in a block (bytes), about: the arrays of the stages after the leaves
+        (units × a few dozen), the collapsed leaf weights (patterns × nodes), and with noise the values and the
+        leaf stage's arrays (units × leaves × years read × a dozen)."""
+        u = self.n_units
+        per = 0
+        for c in self.combos.values():
+            tree = c.plan.tree
+            have = ~np.isnan(c.leaf.share[0, 0])
+            patterns = len(np.unique(have, axis=0)) if len(have) else 1
+            ties = len(c.plan.scenario.ranking.tie_break)
+            b = 8 * (u * (40 + (len(tree.nodes) if ties else 0)) + 4 * patterns * len(tree.nodes))
+            if self.noise is not None:
+                b += 8 * u * tree.n_leaves * (self.t - c.lo + 1 + 14)
+            per = max(per, b)
+        return int(per)
+
+    def chunk_size(self, memory: float | None = None) -> int:
+        """Draws per block: as many as fit in ``memory`` bytes (default: 1 GiB), and without noise at most about
+        2 MB per (draws × units) array, which keeps the working set in the CPU caches (fastest)."""
+        budget = 2**30 if memory is None else float(memory)
+        fit = int(budget // max(self.bytes_per_draw(), 1))
+        if self.noise is not None:
+            return int(np.clip(fit, 1, 4096))
+        n_nodes = max(len(c.plan.tree.nodes) for c in self.combos.values())
+        ties = any(c.plan.scenario.ranking.tie_break for c in self.combos.values())
+        cache = int(np.clip(2e6 // (8 * self.n_units * (n_nodes if ties else 1)), 256, 16384))
+        return max(1, min(cache, fit))
+
+    # ------------------------------------------------------------------ evaluation of a block of draws
+    def evaluate(self, raw: Mapping[str, np.ndarray], *, money: bool = True, like: Parts | None = None) -> Parts:
+        """The engine's results for a block of draws given their raw coordinates: per combination of rule
+        alternatives, the draws' indices in the block and one ``Result`` for them (all draws at once).
+
+        ``like`` reuses the leaf stage (targets and scores) of another block's parts with the same noise and rule
+        choices (the A matrix, for a Saltelli matrix that takes only weights from B).
+        """
+        n = len(next(iter(raw.values())))
+        reuse = {} if like is None else {id(r.plan): r for _, r in like}
+        parts: Parts = []
+        for key, sel in choice_rows(self.choices, raw, n):
+            c = self.combos[key]
+            sub = raw if len(sel) == n else rows(raw, sel)
+            parts.append((sel, self._run(c, sub, len(sel), money, reuse.get(id(c.plan)))))
+        return parts
+
+    def _run(self, c: Combo, raw: Mapping[str, np.ndarray], n: int, money: bool, like: Result | None) -> Result:
+        inputs, leaf = c.inputs, c.leaf
+        if self.noise is not None:
+            if like is not None:
+                inputs, leaf = like.inputs, leaf_of(like)
+            else:
+                inputs = c.noisy(self.noise, raw[self.noise.label], self.t)
+                leaf = leaf_stage(c.plan, inputs, [self.t], detail=False)
+                _raise_issues(c.plan, inputs, leaf.issues, self.t,
+                              f"with data noise (sd {self.noise.sd}), some draws cannot be evaluated")
+        try:
+            return run(c.plan, inputs, [self.t], weights=c.weights(self.groups, raw, n), leaf=leaf, detail=False,
+                       money=money)
+        except RuleInputError as exc:  # e.g. a geometric mean of a noisy 0
+            raise EvaluationError(Problem(self.data.source, exc.message, exc.fix)) from None
+
+    def ranks(self, parts: Parts, n: int) -> np.ndarray:
+        """The ranks (n, U) of a block's draws as integers (0 = no rank), in draw order."""
+        if len(parts) == 1:
+            return np.nan_to_num(parts[0][1]["rank"][:, 0], nan=0).astype(np.int64)
+        out = np.empty((n, self.n_units), dtype=np.int64)
+        for sel, r in parts:
+            out[sel] = np.nan_to_num(r["rank"][:, 0], nan=0).astype(np.int64)
+        return out

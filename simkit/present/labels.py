@@ -1,0 +1,119 @@
+"""Every label people read, in Chinese and English: column headers, measures, bands, metrics, provisions.
+
+The library's tables keep stable machine column names (``rank``, ``payout``, ...) for programs; the tables for
+people (``simkit.present.tables``) take their headers from here, so the CLI, the notebooks, the dashboard and
+the workbooks show the same words.
+"""
+
+from __future__ import annotations
+
+#: The synthetic-data mark on every table, figure and report made from synthetic data.
+SYNTHETIC_NOTE = "合成数据，仅供演示 / synthetic data, for illustration only"
+
+#: Headers of the ranked table, by language.
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "grade": "等次", "vetoed": "否决",
+           "unit": "编码", "payout": "绩效奖金(元)", "award_slots": "评优指标", "progress_award": "进步奖",
+           "accountability": "问责"},
+    "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "grade": "Grade", "vetoed": "Vetoed",
+           "unit": "Id", "payout": "Bonus (yuan)", "award_slots": "Award slots", "progress_award": "Progress award",
+           "accountability": "Accountability"},
+}
+
+#: What is measured, (Chinese, English).
+MEASURE_LABELS: dict[str, tuple[str, str]] = {
+    "level": ("总量", "level"),
+    "increment": ("增量", "increment"),
+    "growth": ("增速", "growth rate"),
+}
+
+#: Headers of the comparison tables (Chinese, shown as 中文\nEnglish in workbooks).
+COMPARISON_HEADERS: dict[str, str] = {
+    "unit": "单位编码", "name": "单位名称", "group": "考核组别", "rank_base": "基准名次", "rank_reform": "改革名次",
+    "rank_change": "名次变化(上升为正)", "grade_base": "基准等次", "grade_reform": "改革等次",
+    "payout_base": "基准奖金(元)", "payout_reform": "改革奖金(元)", "payout_change": "奖金变化(元)",
+    "payout_change_pct": "奖金变化率", "score_base": "基准总分", "score_reform": "改革总分",
+    "slots_base": "基准评优指标", "slots_reform": "改革评优指标", "rank_band": "名次变化档",
+    "money_band": "奖金变化档", "band": "档位", "band_zh": "档位(中文)", "measure": "口径", "units": "单位数",
+    "share": "占比", "metric": "指标", "value": "数值", "step": "步骤", "part": "变化部分", "part_zh": "变化部分(中文)",
+    "rank_moves": "名次变动单位数", "payout_change_total": "奖金变化合计(元)", "mean_abs_rank_change": "平均名次变动",
+    "note": "说明",
+}
+
+#: Change bands in Chinese, by their machine labels.
+BAND_ZH: dict[str, str] = {
+    "up ≥3": "上升3位及以上", "up 1–2": "上升1–2位", "no change": "不变", "down 1–2": "下降1–2位",
+    "down ≥3": "下降3位及以上",
+    "gain >5%": "增加超过5%", "gain ≤5%": "增加不超过5%", "lose ≤5%": "减少不超过5%", "lose >5%": "减少超过5%",
+}
+
+#: A scenario's sections and settings, (Chinese, English): a provision of a diff is named by its path.
+PART_LABELS: dict[str, tuple[str, str]] = {
+    "include_subjective": ("主观评价", "subjective component"), "weights": ("权重", "weights"),
+    "defaults": ("计分规则（默认）", "default rules"), "indicators": ("指标规则", "indicator rules"),
+    "aggregation": ("汇总方法", "aggregation"), "total": ("总分值", "total points"),
+    "adjustments": ("加减分与否决", "adjustments"), "ranking": ("排名规则", "ranking"),
+    "grading": ("等次规则", "grading"), "consequences": ("结果运用", "consequences"),
+    "values": ("分值", "points"), "children": ("下级分值口径", "sub-item points"),
+    "mode": ("权重口径", "weight mode"), "target": ("目标规则", "target rule"), "scoring": ("计分规则", "scoring rule"),
+    "measures": ("考核口径", "measures"),
+    "nonpositive_base": ("零或负基数", "zero or negative base"), "bonus": ("绩效奖金", "bonus"),
+    "factors": ("浮动比例", "floats"), "pool": ("奖金池", "pool"), "awards": ("评先评优指标", "award slots"),
+    "progress": ("进步奖", "progress award"), "accountability": ("问责", "accountability"),
+    "veto": ("一票否决", "veto"),
+    "grades": ("等次", "grades"), "tiers": ("名次档次", "rank tiers"), "rest": ("其余", "the rest"),
+    "bonus_cap": ("加分上限", "bonus cap"), "deduction_cap": ("扣分上限", "deduction cap"),
+    "by_node": ("分节点汇总方法", "method by node"), "method": ("汇总方法", "method"),
+    "missing": ("缺失值处理", "missing values"), "ties": ("并列规则", "tie rule"),
+    "tie_break": ("并列时比较", "tie-break"),
+    "rounding": ("名额取整", "quota rounding"), "quota": ("名额", "quota"),
+}
+
+#: The fairness metrics (Chinese, English), by id.
+METRICS: dict[str, tuple[str, str]] = {
+    "size_spearman": ("名次与规模相关 Spearman ρ", "rank vs size, Spearman rho"),
+    "size_kendall": ("名次与规模相关 Kendall τ", "rank vs size, Kendall tau"),
+    "top_grade_share_largest": ("最大三分之一单位所得最高等次占比", "share of top grades held by the largest third"),
+    "payout_gini": ("奖金基尼系数", "payout Gini"),
+    "payout_top_bottom": ("奖金高低倍数", "payout top/bottom ratio"),
+    "mobility_kendall": ("相邻年份名次相关 Kendall τ", "year-to-year rank Kendall tau"),
+    "grade_change_share": ("等次变动单位占比", "share of units changing grade"),
+    "bottom_share_smallest": ("最小三分之一单位居末位年份占比", "smallest third: share of years in the bottom tier"),
+    "bottom_stuck_smallest": ("最小三分之一单位中≥m年居末位的占比", "smallest third: share at the bottom ≥ m years"),
+    "shock_same_ranking": ("共同冲击后排名不变", "ranking unchanged by a common shock (1 = yes)"),
+}
+
+#: The pooled group of a table over groups.
+ALL_GROUPS = "全部 all"
+
+#: English names of the bundled data's groups (for ``lang="en"``); other groups keep their own name.
+GROUP_EN: dict[str, str] = {
+    "区县市": "Counties and districts", "园区": "Parks", "市直单位": "City departments",
+    "党群类": "Party and mass organisations", "经济发展类": "Economic development", "社会工作类": "Social affairs",
+    "城建交通类": "Construction and transport", "农业农村类": "Agriculture and rural affairs",
+    "执法监管类": "Law enforcement and supervision", "政法类": "Political and legal affairs",
+    "服务保障类": "Services and support",
+}
+
+
+def part_label(path: str, lang: str = "zh", names: dict[str, str] | None = None) -> str:
+    """A provision's path in words: ``indicators.Q.measures`` → ``指标规则·高质量发展·考核口径``.
+
+    ``names`` maps node ids to their names (the data's indicators); unknown pieces are shown as they are.
+
+    >>> part_label("consequences.bonus.factors.优秀")
+    '结果运用·绩效奖金·浮动比例·优秀'
+    >>> part_label("indicators.{a,b}.scoring", "en")
+    'indicator rules·{a,b}·scoring rule'
+    """
+    k = 0 if lang == "zh" else 1
+    names = names or {}
+    out = []
+    for piece in path.split("."):
+        if piece in PART_LABELS:
+            out.append(PART_LABELS[piece][k])
+        elif piece.startswith("{") and piece.endswith("}"):
+            out.append("{" + ",".join(names.get(n, n) for n in piece[1:-1].split(",")) + "}")
+        else:
+            out.append(names.get(piece, piece))
+    return "·".join(out)

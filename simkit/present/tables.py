@@ -1,0 +1,151 @@
+"""Tables for people, built by the library so that the CLI, the notebooks, the dashboard and the workbooks show
+the same thing: the ranked table, the indicators with why, the comparison's tables, the fairness table.
+
+Machine tables (``result.units``, ``comparison.units``, ``fairness_long``) keep stable column names for
+programs; these add Chinese labels, round numbers for reading and mark synthetic data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.compare import Comparison
+from ..analysis.fairness import METRICS as METRIC_ORDER
+from ..analysis.fairness import fairness_long
+from ..engine.result import Result
+from .labels import ALL_GROUPS, BAND_ZH, LABELS, METRICS, SYNTHETIC_NOTE, part_label
+from .text import veto_text, why_column
+
+
+def labelled(frame: pd.DataFrame, data: Any) -> pd.DataFrame:
+    """The table with a last column saying the numbers are synthetic, when they are (a copy; input untouched)."""
+    if not getattr(data, "synthetic", False):
+        return frame
+    return frame.assign(data_note=SYNTHETIC_NOTE)
+
+
+def ranked_table(result: Result, lang: str = "zh") -> pd.DataFrame:
+    """The per-unit table with display headers in Chinese (``zh``) or English (``en``).
+
+    >>> import simkit
+    >>> t = ranked_table(simkit.evaluate(simkit.load_scenario("yiyang_2018_reform")))
+    >>> list(t.columns[:5])
+    ['组别', '名次', '单位', '总分', '等次']
+    """
+    units = result.units
+    cols = ["group", "rank", "name", "score", "grade", "vetoed"]
+    cols += [c for c in ("payout", "award_slots", "progress_award", "accountability") if c in units]
+    df = units[[*cols, "name_en", "grade_en", *(["accountability_en"] if "accountability" in cols else [])]].copy()
+    if lang == "en":
+        df["name"] = df["name_en"].where(df["name_en"] != "", df["name"])
+        df["grade"] = df["grade_en"]
+        if "accountability" in cols:
+            df["accountability"] = df["accountability_en"]
+    df = df[cols]
+    df["score"] = df["score"].round(2)
+    if "progress_award" in cols:
+        df["progress_award"] = df["progress_award"].map({True: "★", False: ""})
+    df["vetoed"] = df["vetoed"].map({True: "是" if lang == "zh" else "yes", False: ""})
+    return df.rename(columns=LABELS[lang])
+
+
+def results_table(result: Result) -> pd.DataFrame:
+    """``result.units`` as results.csv writes it: veto reasons in words, the synthetic mark."""
+    names = result.data.indicators.set_index("indicator")["name"].to_dict()
+    units = result.units.copy()
+    units["veto_reason"] = [veto_text(r, names) if v else "" for r, v in
+                            zip(units["veto_reason"], units["vetoed"], strict=True)]
+    return labelled(units, result.data)
+
+
+def indicators_table(result: Result) -> pd.DataFrame:
+    """``result.indicators`` with the ``why`` of every cell (indicators.csv), and the synthetic mark."""
+    table = result.indicators.copy()
+    table["why"] = why_column(result, table)
+    return labelled(table, result.data)
+
+
+# ============================================================================================ compare
+def bands_table(comparison: Comparison) -> pd.DataFrame:
+    """Winners and losers with the bands' Chinese names."""
+    b = comparison.bands.copy()
+    b.insert(2, "band_zh", b["band"].map(BAND_ZH).fillna(b["band"]))
+    return b
+
+
+def decomposition_table(comparison: Comparison) -> pd.DataFrame:
+    """The decomposition with each provision named in Chinese (``part_zh``) and a note on provisions switched
+    together."""
+    d = comparison.decomposition.copy()
+    names = comparison.base.data.indicators.set_index("indicator")["name"].to_dict()
+    d.insert(2, "part_zh", [" + ".join(part_label(p, "zh", names) for p in parts.split(" + "))
+                            for parts in d["part"]])
+    d["note"] = np.where(d["together"], "switched together: alone the first is not a valid rule set", "")
+    return d.drop(columns="together")
+
+
+def comparison_summary(comparison: Comparison, lang: str = "zh") -> pd.DataFrame:
+    """The summary as labelled rows for people (the CSV keeps the machine names)."""
+    labels = {
+        "year": ("年度", "year"), "base": ("基准方案", "base scenario"), "reform": ("改革方案", "reform scenario"),
+        "kendall_tau": ("名次相关 Kendall τ", "rank agreement, Kendall tau"),
+        "spearman_rho": ("名次相关 Spearman ρ", "rank agreement, Spearman rho"),
+        "units_moving_rank": ("名次变动单位数", "units moving rank"),
+        "units_changing_grade": ("等次变动单位数", "units changing grade"),
+        "paid_base": ("基准实发奖金(元)", "paid under the base (yuan)"),
+        "paid_reform": ("改革实发奖金(元)", "paid under the reform (yuan)"),
+        "budget_base": ("基准预算(元)", "budget under the base (yuan)"),
+        "budget_reform": ("改革预算(元)", "budget under the reform (yuan)"),
+        "paid_difference": ("实发差额(元)", "difference paid (yuan)"),
+        "scale_reform": ("改革奖金池缩放系数", "reform pool scale factor"),
+    }
+    k = 0 if lang == "zh" else 1
+    rows = [(labels.get(m, (m, m))[k], v) for m, v in comparison.summary.items()]
+    heads = ["项目 item", "数值 value"] if lang == "zh" else ["item", "value"]
+    return pd.DataFrame(rows, columns=heads)
+
+
+# =========================================================================================== fairness
+def fairness_table(scenarios: Any, data: Any = None, *, size: str = "gdp", **options: Any) -> pd.DataFrame:
+    """The fairness metrics of several scenarios side by side, over the years they all can evaluate.
+
+    One row per metric and group, labelled (``metric_zh``); for each scenario three columns: the estimate,
+    ``<name> lo`` and ``<name> hi`` (the bootstrap interval).  ``options`` as ``analysis.fairness.fairness_long``
+    (years, seed, n_boot, level, m, bottom, smallest, largest, tail, per, factor); ``attrs`` records them.
+
+    >>> t = fairness_table(["legacy_totals", "yiyang_2018_reform"], n_boot=200)
+    >>> t.attrs["years"], list(t.columns[:3])
+    ((2015, 2016, 2017, 2018), ['metric', 'metric_zh', 'group'])
+    """
+    long = fairness_long(scenarios, data, size=size, **options)
+    labels = long.attrs["labels"]
+    keys = long[["metric", "group"]].drop_duplicates()
+    order = {k: i for i, k in enumerate(METRIC_ORDER)}
+    keys = keys.assign(_o=keys["metric"].map(order)).sort_values(["_o"], kind="stable").drop(columns="_o")
+    table = keys.reset_index(drop=True)
+    table.insert(1, "metric_zh", table["metric"].map(lambda m: METRICS[m][0]))
+    table["group"] = table["group"].replace({"all": ALL_GROUPS})
+    idx = [(m, "all" if g == ALL_GROUPS else g) for m, g in zip(table["metric"], table["group"], strict=True)]
+    for label in labels:
+        part = long[long["scenario"] == label].set_index(["metric", "group"])
+        table[label] = part["estimate"].reindex(idx).to_numpy()
+        table[f"{label} lo"] = part["lo"].reindex(idx).to_numpy()
+        table[f"{label} hi"] = part["hi"].reindex(idx).to_numpy()
+    table.attrs.update(long.attrs)
+    return table
+
+
+def format_fairness(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """``fairness_table`` for printing: one column per scenario, ``estimate [lo, hi]``."""
+    out = table[["metric_zh", "group"]].copy()
+    for label in table.attrs.get("labels", []):
+        est, lo, hi = table[label], table[f"{label} lo"], table[f"{label} hi"]
+        out[label] = [
+            "" if np.isnan(e) else (f"{e:.{digits}f}" if np.isnan(a) else f"{e:.{digits}f} [{a:.{digits}f}, "
+                                    f"{b:.{digits}f}]")
+            for e, a, b in zip(est, lo, hi, strict=True)
+        ]
+    return out.rename(columns={"metric_zh": "指标 metric", "group": "组别 group"})

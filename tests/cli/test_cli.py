@@ -1,0 +1,110 @@
+"""The command line: run, compare, explain, validate, template, schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from simkit.cli import main
+
+from ..conftest import ROOT, SCENARIOS
+
+REFORM = str(SCENARIOS / "yiyang_2018_reform.yaml")
+LEGACY = str(SCENARIOS / "legacy_totals.yaml")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simkit.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_run_writes_results_and_ranks_every_unit_within_its_group(tmp_path, data):
+    proc = run("run", REFORM, "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "赫山区" in proc.stdout and "合成数据" in proc.stdout
+    res = pd.read_csv(tmp_path / "results.csv", encoding="utf-8-sig")
+    assert {"unit", "name", "group", "score", "rank", "grade"} <= set(res.columns)
+    assert len(res) == len(data.units)
+    assert res["data_note"].str.contains("合成数据").all()  # every output of synthetic data says so
+    for _, part in res.groupby("group"):
+        assert sorted(part["rank"]) == list(range(1, len(part) + 1)) or part["rank"].min() == 1
+        assert part["rank"].between(1, len(part)).all()
+    ind = pd.read_csv(tmp_path / "indicators.csv", encoding="utf-8-sig")
+    assert {"unit", "indicator", "value", "target", "score", "points"} <= set(ind.columns)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["scenario"]["sha256"]) == 64 and len(manifest["data"]["sha256"]) == 64
+    assert manifest["simkit_version"] and manifest["created"] and manifest["data"]["synthetic"] is True
+    assert not list(tmp_path.glob(".simkit-*")), "no temporary folder left behind"
+
+
+def test_two_runs_give_identical_results(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    runner = CliRunner()
+    for out in (a, b):
+        assert runner.invoke(main, ["run", REFORM, "--out", str(out)]).exit_code == 0
+    for name in ("results.csv", "indicators.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    ma, mb = (json.loads((d / "manifest.json").read_text("utf-8")) for d in (a, b))
+    assert ma["scenario"] == mb["scenario"] and ma["data"] == mb["data"]
+
+
+def test_compare_writes_the_comparison_files(tmp_path):
+    proc = run("compare", LEGACY, REFORM, "--out", str(tmp_path), "--size", "gdp")
+    assert proc.returncode == 0, proc.stderr
+    cols = pd.read_csv(tmp_path / "comparison.csv", encoding="utf-8-sig").columns
+    assert list(cols[:11]) == ["unit", "name", "group", "rank_base", "rank_reform", "rank_change", "grade_base",
+                               "grade_reform", "payout_base", "payout_reform", "payout_change"]
+    assert (tmp_path / "comparison.xlsx").exists() and (tmp_path / "manifest.json").exists()
+    assert "size_rho_base" in proc.stdout and "赢家" in proc.stdout
+
+
+def test_explain_prints_both_languages():
+    runner = CliRunner()
+    zh = runner.invoke(main, ["explain", REFORM, "南县"])
+    en = runner.invoke(main, ["explain", REFORM, "NX", "--lang", "en"])
+    assert zh.exit_code == 0 and "南县" in zh.output and "等次" in zh.output
+    assert en.exit_code == 0 and "ranked" in en.output and "Bonus" in en.output
+
+
+def test_explain_unknown_unit_is_exit_2():
+    proc = run("explain", REFORM, "不存在的县")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "Fix:" in proc.stderr
+
+
+def test_validate_scenario_and_data():
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", REFORM])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    ok = runner.invoke(main, ["validate", str(ROOT / "simkit" / "datasets" / "yiyang")])
+    assert ok.exit_code == 0 and "56 units" in ok.output
+
+
+def test_template_round_trips_through_validate(tmp_path):
+    runner = CliRunner()
+    book = tmp_path / "data.xlsx"
+    assert runner.invoke(main, ["template", str(book)]).exit_code == 0
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    assert {"units", "indicators", "observations"} <= set(wb.sheetnames)
+    assert wb["units"]["A1"].value == "单位编码 unit"
+
+
+def test_schema_matches_the_committed_file():
+    runner = CliRunner()
+    out = runner.invoke(main, ["schema"])
+    assert out.exit_code == 0
+    committed = json.loads((SCENARIOS / "schema.json").read_text(encoding="utf-8"))
+    assert json.loads(out.output) == committed, "run `python scripts/make_scenario_docs.py`"
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "explain", "validate", "template", "schema", "fairness",
+                                     "uncertainty", "dashboard"])
+def test_every_command_has_help(command):
+    out = CliRunner().invoke(main, [command, "--help"])
+    assert out.exit_code == 0 and "Usage" in out.output

@@ -1,0 +1,147 @@
+"""``simkit.explain(result, unit)``: indicator contributions that add up, and why, in Chinese and in English."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+import simkit
+from simkit.cli import main
+from simkit.errors import SimkitError
+from simkit.present.text import explain
+
+from ..conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def reform_result(reform, data):
+    return simkit.evaluate(reform, data)
+
+
+@pytest.fixture(scope="module")
+def legacy_result(legacy, data):
+    return simkit.evaluate(legacy, data)
+
+
+@pytest.mark.parametrize("which", ["reform_result", "legacy_result"])
+@pytest.mark.parametrize("unit", ["HS", "DTH", "D03", "D20"])
+def test_contributions_add_up_to_the_indicator_score(which, unit, request):
+    result = request.getfixturevalue(which)
+    exp = explain(result, unit)
+    row = result.units.set_index("unit").loc[unit]
+    assert exp.contributions["points"].sum() == pytest.approx(row["base_score"], abs=1e-9)
+    # total = indicator score + bonus points − deductions
+    adj = exp.adjustments
+    assert row["base_score"] + adj["bonus_points"] - adj["deduction_points"] == pytest.approx(row["score"])
+    # points lost are what the weight offered and the unit did not get (never negative)
+    c = exp.contributions
+    assert (c["lost"] >= 0).all()
+    assert ((c["weight"] - c["points"]).clip(lower=0) == c["lost"]).all()
+
+
+def test_contributions_are_one_row_per_indicator_sorted_by_points(reform_result):
+    exp = explain(reform_result, "HS")
+    ind = reform_result.indicators
+    assert sorted(exp.contributions["indicator"]) == sorted(ind[ind["unit"] == "HS"]["indicator"])
+    assert exp.contributions["points"].is_monotonic_decreasing
+
+
+def test_chinese_text_names_unit_rank_grade_bonus_and_slots(reform_result):
+    row = reform_result.units.set_index("unit").loc["HS"]
+    zh = explain(reform_result, "HS").zh
+    assert "赫山区" in zh
+    assert f"排第{row['rank']}名" in zh
+    assert f"等次为{row['grade']}" in zh
+    assert f"绩效奖金{row['payout']:,.0f}元" in zh
+    assert f"基数{row['bonus_base']:,.0f}元" in zh
+    assert "按奖金池缩放" in zh  # the reform's pool is nominal: the scale factor is stated
+    assert f"评先评优指标{row['award_slots']}个" in zh
+    assert "合成数据" in zh
+
+
+def test_english_text_names_unit_rank_grade_bonus_and_slots(reform_result):
+    row = reform_result.units.set_index("unit").loc["HS"]
+    en = explain(reform_result, "HS").text("en")
+    assert "Heshan District" in en
+    assert f"ranked {row['rank']} of {row['group_size']}" in en
+    assert f"grade {row['grade_en']}" in en
+    assert f"Bonus {row['payout']:,.0f} yuan" in en
+    assert f"Award slots: {row['award_slots']}." in en
+    assert "synthetic" in en
+
+
+def test_explain_by_name_and_by_english_name(reform_result):
+    by_id = explain(reform_result, "HS")
+    assert explain(reform_result, "赫山区").zh == by_id.zh
+    assert explain(reform_result, "Heshan District").en == by_id.en
+    assert by_id.unit == "HS" and by_id.name == "赫山区"
+    assert str(by_id) == f"{by_id.zh}\n{by_id.en}"
+
+
+def test_progress_award_sentence(reform_result):
+    u = reform_result.units.set_index("unit")
+    winner = u[u["progress_award"]].index[0]
+    exp = explain(reform_result, winner)
+    gain = u.at[winner, "rank_change"]
+    assert f"比上年上升{gain}位，获进步奖" in exp.zh
+    assert f"Up {gain} places on last year: progress award." in exp.en
+
+
+def test_accountability_sentence_for_a_unit_at_the_bottom_under_legacy(legacy_result):
+    row = legacy_result.units.set_index("unit").loc["DTH"]
+    assert row["grade"] == "较差" and row["bottom_years"] == 5  # last 2014–2018
+    exp = explain(legacy_result, "大通湖区")
+    assert "大通湖区" in exp.zh
+    assert "连续5年处于末位，问责措施：调整岗位" in exp.zh  # 5 ≥ 3 steps: the last step repeats
+    assert "In the bottom tier 5 year(s) running: reassignment." in exp.en
+    # a unit not at the bottom gets no accountability sentence
+    assert "问责" not in explain(legacy_result, "HS").zh
+
+
+def test_open_ended_bonus_is_not_described_as_scaled(legacy_result):
+    row = legacy_result.units.set_index("unit").loc["DTH"]
+    exp = explain(legacy_result, "DTH")
+    # legacy: open-ended, 较差 −10%: 25000 × 850 × 0.9 = 19,125,000
+    assert row["payout"] == 19_125_000
+    assert "绩效奖金19,125,000元（基数21,250,000元，按等次浮动-10%）" in exp.zh
+    assert "缩放" not in exp.zh and "scaled" not in exp.en
+
+
+def test_vetoed_unit_is_said_to_be_vetoed(reform_result):
+    row = reform_result.units.set_index("unit").loc["D20"]
+    assert row["vetoed"]
+    exp = explain(reform_result, "D20")
+    assert "一票否决" in exp.zh and row["veto_reason"] in exp.zh
+    assert "vetoed" in exp.en
+
+
+def test_unknown_unit_is_an_error_with_a_fix(reform_result):
+    with pytest.raises(SimkitError) as info:
+        explain(reform_result, "nowhere")
+    text = str(info.value)
+    assert "'nowhere'" in text
+    assert "Fix:" in text
+
+
+def test_cli_explain():
+    runner = CliRunner()
+    res = runner.invoke(main, ["explain", str(SCENARIOS / "legacy_totals.yaml"), "DTH"])
+    assert res.exit_code == 0, res.output
+    assert "调整岗位" in res.output and "指标贡献" in res.output
+    res = runner.invoke(main, ["explain", str(SCENARIOS / "legacy_totals.yaml"), "DTH", "--lang", "en"])
+    assert res.exit_code == 0 and "reassignment" in res.output
+    res = runner.invoke(main, ["explain", str(SCENARIOS / "legacy_totals.yaml"), "nowhere"])
+    assert res.exit_code == 2 and "Fix:" in res.output
+
+
+def test_bonus_by_rank_tier_is_described_as_such(reform, data):
+    doc = reform.to_dict()
+    doc["consequences"]["bonus"] = {"by": "tier", "tiers": [{"name": "前3名", "count": 3, "factor": 0.3}], "rest": 0.0}
+    result = simkit.evaluate(simkit.Scenario.model_validate(doc), data)
+    row = result.units.set_index("unit").loc["DTH"]
+    assert row["rank"] == 1 and row["bonus_factor"] == 0.3  # first of its group: in the top-3 tier
+    exp = explain(result, "DTH")
+    # open-ended: 21,250,000 × 1.3 = 27,625,000
+    assert "绩效奖金27,625,000元（基数21,250,000元，按名次档次浮动+30%）" in exp.zh
+    assert "float +30% by rank tier" in exp.en
+    assert "按等次浮动" not in exp.zh and "by grade" not in exp.en
