@@ -232,6 +232,9 @@ class Result:
             df["bonus_base"] = self.variables["bonus_base"]
             df["bonus_factor"] = self._now("bonus_factor")
             df["payout"] = self.payout_yuan
+            base = df["bonus_base"].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore", divide="ignore"):  # what is paid, as a float on the base
+                df["realised_float"] = np.where(base > 0, df["payout"].to_numpy(dtype=float) / base - 1.0, np.nan)
         if "award_slots" in self.variables:
             df["award_slots"] = self._now("award_slots")
         if "previous_rank" in self.variables:

@@ -271,7 +271,8 @@ def money_stage(plan: Plan, totals: TotalStage, ranks: RankStage) -> MoneyStage:
                               rank_hi=ranks.rank_hi.reshape(flat), score=totals.final.reshape(flat),
                               group_codes=plan.group_codes, vetoed=totals.vetoed.reshape(flat), veto=cons.veto)
         pool = float(base.sum()) if b.pool == "nominal" else b.pool
-        payout, scale = scale_to_pool(base, factor, pool)
+        capped = totals.vetoed.reshape(flat) if cons.veto.bonus == "no_increase" else None
+        payout, scale = scale_to_pool(base, factor, pool, capped)
         budget = float(base.sum()) if pool is None else float(pool)
         factor, payout, scale = factor.reshape(shape), payout.reshape(shape), scale.reshape(shape[:-1])
     if cons.awards is not None:

@@ -171,6 +171,11 @@ def _problems_from(exc: ValidationError, where: str) -> list[Problem]:
             fix = "add `rule: <name>`"
         elif kind == "missing":
             fix = "add this field"
+        elif kind == "finite_number":
+            msg = "NaN and infinity are not numbers a rule can use"
+            fix = "write a finite number (or remove the field to take its default)"
+        elif kind == "value_error" and " — fix: " in msg:  # our validators state their own fix
+            msg, fix = msg.split(" — fix: ", 1)
         else:
             fix = "correct the value; docs/scenario-reference.md says what it takes"
         if kind not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):

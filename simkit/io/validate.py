@@ -51,11 +51,26 @@ def as_text(column: pd.Series) -> pd.Series:
 
 def _each(column: pd.Series, method: str) -> pd.Series:
     """A string method (``strip``, ``lower``) applied once per distinct value of a text column."""
-    codes, uniques = pd.factorize(column)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # an object array hashes faster than the Series
     done = getattr(pd.Index(uniques, dtype=column.dtype).str, method)()
     if len(done) and (np.asarray(done) == np.asarray(uniques)).all():
         return column
     return pd.Series(np.asarray(done, dtype=object)[codes], index=column.index, dtype=column.dtype)
+
+
+def _filled(column: pd.Series) -> np.ndarray:
+    """Where a text column is not empty (numpy compares the strings faster than pandas' string dtype)."""
+    return column.to_numpy(dtype=object) != ""
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """``pd.to_numeric(text, errors="coerce")``, read once per distinct value when there are few (years)."""
+    head = text.iloc[:10_000]
+    if len(text) <= 10_000 or len(pd.unique(head)) > len(head) // 10:
+        return pd.to_numeric(text, errors="coerce")
+    codes, uniques = pd.factorize(text)
+    # the dtype (int64, uint64 or float64) depends on the set of values only, so it is the same
+    return pd.Series(pd.to_numeric(pd.Series(uniques), errors="coerce").to_numpy()[codes], index=text.index)
 
 
 def strip(column: pd.Series) -> pd.Series:
@@ -87,7 +102,7 @@ class _Checker:
             return pd.Series("", index=frame.index, dtype=object)
         s = strip(frame[col])
         if required:
-            for row in frame.loc[s == "", "_row"]:
+            for row in frame["_row"].to_numpy()[~_filled(s)]:
                 self.add(table, f"the {what} is empty", f"fill in the `{col}` column", row=int(row), col=col)
         return s
 
@@ -97,7 +112,7 @@ class _Checker:
         rows = frame["_row"].to_numpy()
         # A cell that reads as a number as it is needs no cleaning (pandas skips the spaces strip() removes and
         # reads no thousands separator); only the others are stripped, freed of commas and read again.
-        num = pd.to_numeric(raw, errors="coerce")
+        num = _numbers(raw)
         odd = np.flatnonzero((num.isna() | np.isinf(num)).to_numpy())
         s = strip(raw.iloc[odd]).str.replace(",", "", regex=False).to_numpy(dtype=object)
         again = pd.to_numeric(pd.Series(s, dtype=object).where(s != ""), errors="coerce").to_numpy()
@@ -138,7 +153,7 @@ class _Checker:
 
     def known(self, table: str, frame: pd.DataFrame, col: str, valid: Iterable[str], what: str, fix: str) -> pd.Series:
         valid = set(valid)
-        bad = ~frame[col].isin(valid) & (frame[col] != "")
+        bad = ~frame[col].isin(valid) & _filled(frame[col])
         for value, grp in frame[bad].groupby(col, sort=False):
             rows = [int(r) for r in grp["_row"]]
             shown = ", ".join(map(str, rows[:8])) + (" ..." if len(rows) > 8 else "")
@@ -206,14 +221,14 @@ def _check_keys(ck: _Checker, spec: TableSpec, frame: pd.DataFrame, tree: _Tree)
     table = spec.name
     ok_u = ck.allowed(spec, frame, "unit", tree.unit_ids)
     ok_i = ck.allowed(spec, frame, "indicator", tree.ind_ids)
-    inner = ok_i & ~frame["indicator"].isin(set(tree.leaves)) & (frame["indicator"] != "")
+    inner = ok_i & ~frame["indicator"].isin(set(tree.leaves)) & _filled(frame["indicator"])
     for value, grp in frame[inner].groupby("indicator", sort=False):
         ck.add(table, f"{value!r} has sub-indicators, so its values are computed, not given",
                "give values for its sub-indicators (leaves) only, or delete these rows",
                row=int(grp["_row"].iloc[0]), col="indicator")
-    sub = frame[ok_u & ok_i & ~inner & (frame["unit"] != "") & (frame["indicator"] != "")]
-    leaf_track = sub["indicator"].map(tree.leaf_track)
-    unit_track = sub["unit"].map(tree.unit_track)
+    sub = frame[ok_u & ok_i & ~inner & _filled(frame["unit"]) & _filled(frame["indicator"])]
+    leaf_track = sub["indicator"].map(tree.leaf_track).to_numpy(dtype=object)
+    unit_track = sub["unit"].map(tree.unit_track).to_numpy(dtype=object)
     wrong = sub[(leaf_track != ALL_TRACKS) & (leaf_track != unit_track)].head(20)
     for r, u, i in zip(wrong["_row"], wrong["unit"], wrong["indicator"], strict=True):
         ck.add(table, f"indicator {i!r} belongs to track {tree.leaf_track[i]!r} but unit {u!r} is in track "
@@ -271,7 +286,7 @@ def _observed(ck: _Checker, table: str, frame: pd.DataFrame, tree: _Tree) -> pd.
     out = _parse(ck, spec, frame)
     _check_keys(ck, spec, out, tree)
     # (as before the redesign: observations leave rows without a unit out of the duplicate check, targets do not)
-    given = out["year"].notna() & ((out["unit"] != "") if table == "observations" else True)
+    given = out["year"].notna() & (_filled(out["unit"]) if table == "observations" else True)
     ck.unique(spec, out[given])
     for col in spec.columns:
         if col.empty == "drop":

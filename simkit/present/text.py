@@ -17,7 +17,7 @@ import pandas as pd
 from ..analysis.explain import Explanation, explanation
 from ..engine.result import Result
 from ..rules.grading import quota
-from .labels import MEASURE_LABELS
+from .labels import GROUP_EN, MEASURE_LABELS
 
 
 # ================================================================================================ why
@@ -53,6 +53,22 @@ def why_column(result: Result, table: pd.DataFrame) -> list[str]:
     return [why(result, units[u], leaves[i]) for u, i in zip(table["unit"], table["indicator"], strict=True)]
 
 
+def veto_text_en(reason: str, names_en: dict[str, str]) -> str:
+    """A veto reason in English: a condition ``deaths 10 ≥ 10`` as ``work-safety deaths 10 ≥ threshold 10``."""
+    parts = reason.split(" ")
+    if len(parts) == 4 and parts[2] in ("≥", "≤") and parts[0] in names_en:
+        return f"{names_en[parts[0]]} {parts[1]} {parts[2]} threshold {parts[3]}"
+    return reason or "one-vote veto"
+
+
+def _cap_of(result: Result, indicator: str) -> float | None:
+    """The scoring cap of an indicator's rule (the most a share can be), if it has one."""
+    tree = result.plan.tree
+    rule = result.scenario.rule_for(tree.path[tree.leaves.index(indicator)])
+    cap = getattr(rule.scoring, "cap", None)
+    return float(cap) if cap is not None else None
+
+
 def veto_text(reason: str, names: dict[str, str]) -> str:
     """A veto reason for people: the table's reason as it is; a condition ``deaths 10 ≥ 10`` as
     ``安全生产事故死亡人数 10 ≥ 阈值 10，一票否决``."""
@@ -63,22 +79,47 @@ def veto_text(reason: str, names: dict[str, str]) -> str:
 
 
 # ============================================================================================ explain
-def _grade_rule(result: Result, grade: str, n: int) -> tuple[str, str]:
-    """How the grade is given, in words."""
-    g = next(g for g in result.scenario.grading.grades if g.name == grade)
-    zh, en = [], []
+def _places(a: int, b: int, zh: bool) -> str:
+    if zh:
+        return f"第{a}名" if a == b else f"第{a}–{b}名"
+    return f"place {a}" if a == b else f"places {a}–{b}"
+
+
+def _grade_rule(result: Result, row: pd.Series) -> tuple[str, str]:
+    """How this unit's grade was given, as the rule applied to it: the veto that forced or limited it, or the
+    places (and the quota or band) of its grade in its group."""
+    sc = result.scenario
+    grades = sc.grading.grades
+    names = [g.name for g in grades]
+    g = grades[names.index(row["grade"])]
+    en_name = g.name_en or g.name
+    veto = sc.adjustments.veto
+    if row["vetoed"] and veto.grade is not None:
+        counted = veto.counts_in_quota
+        return (f"因一票否决，等次直接定为{g.name}（{'占用' if counted else '不占用'}该等次名额）",
+                f"vetoed, so the grade is set to {en_name} ({'taking' if counted else 'on top of'} one place of its "
+                "quota)")
+    units = result.units
+    same = units[(units["group"] == row["group"]) & (units["grade"] == row["grade"])]["rank"].dropna().astype(int)
+    lo, hi = (int(same.min()), int(same.max())) if len(same) else (int(row["rank"]), int(row["rank"]))
+    n = int(row["group_size"])
+    zh, en = [f"{g.name}为组内{_places(lo, hi, True)}"], [f"{en_name} went to {_places(lo, hi, False)} of the group"]
     if g.share is not None or g.count is not None:
-        q = int(quota(g.share, g.count, np.array([n]), result.scenario.grading.rounding)[0])
-        where = "末" if g.from_ == "bottom" else "前"
-        zh.append(f"{g.name}为组内{where}{q}名" + (f"（{g.share:.0%}）" if g.share is not None else ""))
-        en.append(f"{g.name_en or g.name} goes to the {'bottom' if g.from_ == 'bottom' else 'top'} {q} of the group"
-                  + (f" ({g.share:.0%})" if g.share is not None else ""))
+        q = int(quota(g.share, g.count, np.array([n]), sc.grading.rounding)[0])
+        where_zh, where_en = ("末", "last") if g.from_ == "bottom" else ("前", "first")
+        share_zh = f"（{g.share:.0%}）" if g.share is not None else ""
+        zh.append(f"名额为{where_zh}{q}名{share_zh}")
+        en.append(f"its quota is the {where_en} {q}" + (f" ({g.share:.0%})" if g.share is not None else ""))
     if g.min_score is not None:
         zh.append(f"需{g.min_score:g}分以上")
-        en.append(f"needs at least {g.min_score:g} points")
-    if not zh:
-        zh.append(f"未进入更高等次的单位为{g.name}")
-        en.append(f"units not in a better grade are {g.name_en or g.name}")
+        en.append(f"it needs at least {g.min_score:g} points")
+    if g.share is None and g.count is None and g.min_score is None:
+        zh.append("即未进入更高等次的单位")
+        en.append("the units not in a better grade")
+    if row["vetoed"] and veto.best_grade is not None:
+        best = grades[names.index(veto.best_grade)]
+        zh.append(f"一票否决使其等次不能高于{best.name}")
+        en.append(f"the veto keeps it from a grade better than {best.name_en or best.name}")
     return "，".join(zh), "; ".join(en)
 
 
@@ -98,28 +139,37 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     n = int(row["group_size"])
     best = c.head(top)
     worst = c.sort_values("lost", ascending=False).head(top)
-    names = result.data.indicators.set_index("indicator")["name"].to_dict()
+    ind = result.data.indicators.set_index("indicator")
+    names = ind["name"].to_dict()
+    names_en = {k: v or k for k, v in ind["name_en"].to_dict().items()}
+    group_en = GROUP_EN.get(row["group"], row["group"])
 
     zh = [f"{name}（{row['group']}）{result.year}年总分{row['score']:.2f}分"
           f"（指标得分{row['base_score']:.2f}，加分{adj['bonus_points']:g}，扣分{adj['deduction_points']:g}），"
           f"在本组{n}个单位中排第{row['rank']}名，等次为{row['grade']}。"]
-    en = [f"{name_en} ({row['group']}) scored {row['score']:.2f} in {result.year} (indicators "
+    en = [f"{name_en} ({group_en}) scored {row['score']:.2f} in {result.year} (indicators "
           f"{row['base_score']:.2f}, bonus {adj['bonus_points']:g}, deductions {adj['deduction_points']:g}), "
           f"ranked {row['rank']} of {n} in its group, grade {row['grade_en']}."]
-    rule_zh, rule_en = _grade_rule(result, row["grade"], n)
+    rule_zh, rule_en = _grade_rule(result, row)
     zh.append(f"等次规则：{rule_zh}。")
     en.append(f"Grading: {rule_en}.")
     if row["vetoed"]:
-        zh.append(f"该单位被一票否决（{veto_text(row['veto_reason'], names)}），不能评为更高等次。")
-        en.append(f"The unit was vetoed ({row['veto_reason']}), which limits its grade.")
+        zh.append(f"该单位被一票否决（{veto_text(row['veto_reason'], names)}）。")
+        en.append(f"The unit was vetoed ({veto_text_en(row['veto_reason'], names_en)}).")
     zh.append("得分最多：" + "、".join(f"{r.indicator_name}{r.points:.2f}分/满分{r.weight:.2f}"
                                     for r in best.itertuples()) + "。")
-    en.append("Most points from: " + ", ".join(f"{r.indicator} {r.points:.2f} of {r.weight:.2f}"
-                                                for r in best.itertuples()) + ".")
+    en.append("Most points from: " + ", ".join(f"{names_en.get(r.indicator, r.indicator)} {r.points:.2f} of "
+                                                f"{r.weight:.2f}" for r in best.itertuples()) + ".")
+    extra = c[c["points"] > c["weight"] + 1e-9]
+    if len(extra):
+        caps = sorted({_cap_of(result, i) for i in extra["indicator"]} - {None})
+        cap_zh = "、".join(f"{v:.0%}" for v in caps)
+        zh.append(f"（得分超过满分的指标为超额完成加分，最高为满分的{cap_zh}。）")
+        en.append(f"(Points above the full points are extra credit above target, capped at {cap_zh} of them.)")
     if worst["lost"].max() > 0:
         zh.append("失分最多：" + "、".join(f"{r.indicator_name}失{r.lost:.2f}分（{r.why}）"
                                         for r in worst.itertuples() if r.lost > 0) + "。")
-        en.append("Most points lost on: " + ", ".join(f"{r.indicator} −{r.lost:.2f}"
+        en.append("Most points lost on: " + ", ".join(f"{names_en.get(r.indicator, r.indicator)} −{r.lost:.2f}"
                                                       for r in worst.itertuples() if r.lost > 0) + ".")
     if "payout" in row:
         f = row["bonus_factor"]
@@ -128,9 +178,18 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
         scaled_zh = f"，按奖金池缩放×{scale:.4f}" if bonus.pool is not None else ""
         scaled_en = f", scaled ×{scale:.4f} to the pool" if scaled_zh else ""
         by_zh, by_en = ("按名次档次", "by rank tier") if bonus.by == "tier" else ("按等次", "by grade")
-        zh.append(f"绩效奖金{row['payout']:,.0f}元（基数{row['bonus_base']:,.0f}元，{by_zh}浮动{f:+.0%}{scaled_zh}）。")
+        real = row.get("realised_float", np.nan)
+        real_zh = f"，实际浮动{real:+.1%}" if scaled_zh and not np.isnan(real) else ""
+        real_en = f", paid {real:+.1%} on the base" if scaled_zh and not np.isnan(real) else ""
+        zh.append(f"绩效奖金{row['payout']:,.0f}元（基数{row['bonus_base']:,.0f}元，{by_zh}浮动{f:+.0%}{scaled_zh}"
+                  f"{real_zh}）。")
         en.append(f"Bonus {row['payout']:,.0f} yuan (base {row['bonus_base']:,.0f}, float {f:+.0%} {by_en}"
-                  f"{scaled_en}).")
+                  f"{scaled_en}{real_en}).")
+        if row["vetoed"] and bonus.veto_cap_applies(result.scenario.consequences.veto) and \
+                row["payout"] >= row["bonus_base"] - 0.5 and (scale or 0) > 1:
+            zh.append("因一票否决，奖金不超过基数，奖金池余额按比例分给其他单位。")
+            en.append("As it was vetoed, its bonus does not exceed its base; the rest of the pool goes to the others "
+                      "in proportion.")
     if "award_slots" in row:
         zh.append(f"评先评优指标{row['award_slots']}个。")
         en.append(f"Award slots: {row['award_slots']}.")

@@ -73,12 +73,23 @@ def bonus_factor(bonus: Bonus, grade: np.ndarray, grade_names: tuple[str, ...], 
     return factor
 
 
-def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None) -> tuple[np.ndarray, np.ndarray]:
+def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None,
+                  capped: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Payouts (batch, units) and the scale factor per draw (1 when open-ended).
+
+    With a pool every payout is scaled by the same factor so that they add up to the pool.  ``capped`` (batch,
+    units) marks units whose payout may not exceed their base (a vetoed unit under ``no_increase``): where the
+    scale would lift one above it, it gets its base and the rest of the pool is shared among the others in
+    proportion to their stated payouts (again, until nobody capped is above the base).  The scale returned is
+    the others' scale.
 
     >>> p, s = scale_to_pool(np.array([100.0, 100.0]), np.array([[0.2, -0.2]]), 300.0)
     >>> p.tolist(), s.tolist()
     ([[180.0, 120.0]], [1.5])
+    >>> p, _ = scale_to_pool(np.full(3, 10_000.0), np.array([[0.0, 0.1, -0.2]]), 30_000.0,
+    ...                      capped=np.array([[True, False, False]]))
+    >>> p.round(2).tolist()  # A at its base; B and C share 20,000 as 11,000 : 8,000
+    [[10000.0, 11578.95, 8421.05]]
     """
     raw = factor + 1.0
     none = np.isnan(raw)
@@ -87,11 +98,21 @@ def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None) -> t
     raw *= base
     if pool is None:
         return raw, np.ones(raw.shape[0])
-    total = raw.sum(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(total > 0, pool / total, 0.0)
-    raw *= scale
-    return raw, scale[:, 0]
+    stated = raw.copy()
+    fixed = np.zeros(raw.shape, dtype=bool)
+    cap = np.broadcast_to(base, raw.shape)
+    while True:
+        free_total = np.where(fixed, 0.0, stated).sum(axis=-1, keepdims=True)
+        left = pool - np.where(fixed, cap, 0.0).sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(free_total > 0, left / free_total, 0.0)
+        out = np.where(fixed, cap, stated * scale)
+        if capped is None:
+            return out, scale[:, 0]
+        over = capped & ~fixed & (out > cap + 1e-9)
+        if not over.any():
+            return out, scale[:, 0]
+        fixed |= over
 
 
 def round_to_total(amounts: np.ndarray, total: int | np.ndarray,

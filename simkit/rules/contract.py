@@ -197,7 +197,8 @@ def check_rule(family: str, name: str, *, seed: int = 0, trials: int = 5) -> Non
                 raise AssertionError(f"{where}: a draw evaluated alone differs from the same draw in a batch")
         # order invariance
         perm = rng.permutation(u)
-        if "order" not in skip_here and not np.allclose(_call(fn, x[:, perm], groups[perm]), out[:, perm], equal_nan=True):
+        permuted = _call(fn, x[:, perm], groups[perm])
+        if "order" not in skip_here and not np.allclose(permuted, out[:, perm], equal_nan=True):
             raise AssertionError(f"{where}: permuting the units does not permute the outputs")
         # groups isolated
         y = x.copy()

@@ -12,7 +12,8 @@ The procedure (also in ``simkit.schema.grading.Grading``):
    never falls on one of two units that cannot be told apart.  Ties are the ranking's ties: equal totals
    after rounding and tie-breaks.
 5. A vetoed unit cannot get a grade better than ``veto.best_grade``.  ``veto.grade`` forces a grade on it
-   first; it then fills one place of that grade's quota and none of any other.
+   first; it then fills one place of that grade's quota (``veto.counts_in_quota: true``, the default) or comes
+   on top of it (``false``: the quota still falls on the units ranked last), and takes none of any other.
 
 Grades are returned as integer codes: 0 is the best grade, −1 a unit without a total.
 """
@@ -60,7 +61,7 @@ class _Group:
 
 
 def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *, excluded: bool,
-          share_ties: bool) -> None:
+          share_ties: bool, counts_forced: bool = True) -> None:
     """Give grade ``k`` to the candidates that reach it: all of them (a band) or up to its quota."""
     cand = grp.ranked & (grp.grade < 0)
     if gr.min_score is not None:
@@ -73,7 +74,9 @@ def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *
     q = quota(gr.share, gr.count, grp.n, grading.rounding)
     if from_bottom:
         q = np.minimum(q, np.maximum(grp.n - 1, 0))
-    q = (q - (grp.grade == k).sum(axis=1))[:, None]  # places already taken by vetoed units forced here
+    if counts_forced:
+        q = q - (grp.grade == k).sum(axis=1)  # places already taken by vetoed units forced here
+    q = q[:, None]
     b = cand.shape[0]
     cum = np.cumsum(np.take_along_axis(cand, grp.order, axis=1), axis=1)
     cum0 = np.concatenate([np.zeros((b, 1), dtype=int), cum], axis=1)  # cum0[p] = candidates in places ≤ p
@@ -84,10 +87,6 @@ def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *
         before, through = total - through, total - before
     edge = np.zeros_like(cand) if from_bottom else (before < q) & share_ties
     grp.grade[cand & ((through <= q) | edge)] = k
-
-
-#: Use ``_grades_by_place`` where it applies (tests switch it off to compare with the general procedure).
-_FAST_PATH = True
 
 
 def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, grading: Grading, bottom: list[int],
@@ -163,8 +162,21 @@ def assign_grades(
     """Grade codes (batch, units).
 
     ``rank_lo``/``rank_hi`` are the first and last place of each unit's tie block within its group
-    (equal for a unit without ties); NaN for a unit without a total.
+    (equal for a unit without ties); NaN for a unit without a total.  Where no grade has a score band and no
+    veto limits a grade, grades follow from the places alone (``_grades_by_place``); otherwise the general
+    procedure fills the grades one by one (``grades_general``).  Both give the same grades (a property test).
     """
+    return _assign(score, rank_lo, rank_hi, group_codes, grading, vetoed, veto, by_place=True)
+
+
+def grades_general(score: np.ndarray, rank_lo: np.ndarray, rank_hi: np.ndarray, group_codes: np.ndarray,
+                   grading: Grading, vetoed: np.ndarray | None = None, veto: Veto | None = None) -> np.ndarray:
+    """``assign_grades`` by the general procedure only (the reference the fast path is tested against)."""
+    return _assign(score, rank_lo, rank_hi, group_codes, grading, vetoed, veto, by_place=False)
+
+
+def _assign(score: np.ndarray, rank_lo: np.ndarray, rank_hi: np.ndarray, group_codes: np.ndarray, grading: Grading,
+            vetoed: np.ndarray | None, veto: Veto | None, *, by_place: bool) -> np.ndarray:
     b, u = score.shape
     vetoed = np.zeros((b, u), dtype=bool) if vetoed is None else vetoed
     grades = grading.grades
@@ -177,7 +189,7 @@ def assign_grades(
     top = [k for k, g in enumerate(grades) if g.from_ == "top"]
     fallback = top[-1] if top else len(grades) - 1
 
-    by_place = _FAST_PATH and all(gr.min_score is None for gr in grades)
+    by_place = by_place and all(gr.min_score is None for gr in grades)
     for g in np.unique(group_codes):
         cols = np.flatnonzero(group_codes == g)
         lo = rank_lo[:, cols]
@@ -194,10 +206,13 @@ def assign_grades(
         )
         if forced:
             grp.grade[ranked & grp.vetoed] = names.index(veto.grade)
+        counts = veto is None or veto.counts_in_quota
         for k in reversed(bottom):
-            _fill(grp, k, grades[k], True, grading, excluded=forced or k < best_allowed, share_ties=share_ties)
+            _fill(grp, k, grades[k], True, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
+                  counts_forced=counts)
         for k in top:
-            _fill(grp, k, grades[k], False, grading, excluded=forced or k < best_allowed, share_ties=share_ties)
+            _fill(grp, k, grades[k], False, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
+                  counts_forced=counts)
         grp.grade[ranked & (grp.grade < 0)] = fallback
         out[:, cols] = grp.grade
     return out

@@ -35,6 +35,10 @@ class Veto(Frozen):
         None, description="The best grade a vetoed unit can get (e.g. 良好: it cannot be 优秀); none = no limit."
     )
     grade: str | None = Field(None, description="Force this grade on a vetoed unit (e.g. 较差).")
+    counts_in_quota: bool = Field(
+        True, description="With `grade`: a vetoed unit forced to a grade takes one place of that grade's quota "
+        "(true: with 较差 = the last one, the unit that came last escapes it when another unit is vetoed) or "
+        "comes on top of it (false: the quota still falls on the units ranked last).")
     rank_last: bool = Field(False, description="Rank vetoed units after every unit that is not vetoed.")
 
 

@@ -47,6 +47,10 @@ class Bonus(Frozen):
         None, description="Fixed budget (yuan) to scale payouts to, `nominal` (= sum of bases), or none (open-ended)."
     )
 
+    def veto_cap_applies(self, veto: VetoEffects) -> bool:
+        """Is a vetoed unit's payout kept at or below its base when the pool scales payouts up?"""
+        return self.pool is not None and veto.bonus == "no_increase"
+
     @model_validator(mode="after")
     def _check(self) -> Bonus:
         if self.by == "tier" and not self.tiers:
@@ -55,6 +59,13 @@ class Bonus(Frozen):
             raise ValueError("give a base_attribute or an amount")
         if any(f < -1 for f in self.factors.values()) or any(t.factor < -1 for t in self.tiers) or self.rest < -1:
             raise ValueError("a factor below -1 would make a payout negative; -1 already pays nothing")
+        if isinstance(self.pool, float | int) and self.pool < 0:
+            raise ValueError(f"the pool is {self.pool:g} yuan — fix: give a pool of 0 or more, `nominal` (the sum "
+                             "of the bases), or none")
+        shares = [(t.name, t.share) for t in self.tiers if t.share is not None]
+        if sum(v for _, v in shares) > 1 + 1e-9:
+            raise ValueError(f"the tiers' shares add up to {sum(v for _, v in shares):g}, more than the whole group "
+                             "— fix: lower them so that they add up to at most 1")
         return self
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -63,5 +64,16 @@ class Grading(Frozen):
         names = [g.name for g in self.grades]
         if len(set(names)) != len(names):
             raise ValueError("grade names must be unique")
+        bands = [(g.name, g.min_score) for g in self.grades if g.min_score is not None]
+        for (a, x), (b, y) in pairwise(bands):
+            if y >= x:
+                raise ValueError(f"score bands out of order: {a} needs {x:g} and {b}, a lower grade, needs {y:g} "
+                                 f"— fix: give every grade a lower min_score than the grade above it (best first)")
+        shares = [(g.name, g.share) for g in self.grades if g.share is not None]
+        total = sum(v for _, v in shares)
+        if total > 1 + 1e-9:
+            listed = " + ".join(f"{n} {v:g}" for n, v in shares)
+            raise ValueError(f"the grade shares add up to {total:g} ({listed}), more than the whole group "
+                             "— fix: lower the shares so that they add up to at most 1")
         return self
 

@@ -288,19 +288,27 @@ class Block:
     """The random numbers of one block of paths, handed out to consecutive row ranges (chunks) of it.
 
     A chunk that is the whole block draws year after year as the block does.  Smaller chunks need each year's
-    stream to start where the previous chunk stopped: the first of them runs through the block once,
-    remembering the generator's state at the start of every year, and each chunk then continues each year's
-    stream from there (so every chunking gives the same numbers).
+    stream to start where the previous chunk stopped: with ``keep`` the first of them draws the whole block
+    and keeps it (``years × size × n_cells`` numbers); otherwise it runs through the block once, remembering
+    the generator's state at the start of every year, and each chunk continues each year's stream from there.
+    Every chunking gives the same numbers.
     """
 
-    def __init__(self, seed: int, block: int, size: int, years: int, n_cells: int, shock_sd: float) -> None:
+    def __init__(self, seed: int, block: int, size: int, years: int, n_cells: int, shock_sd: float, *,
+                 keep: bool = False) -> None:
         self.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
-        self.size, self.years, self.n_cells = size, years, n_cells
+        self.size, self.years, self.n_cells, self.keep = size, years, n_cells, keep
         crng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, block)))
         # One (size,) draw per year, in year order: the same numbers as drawing them year by year.
         self.shock = shock_sd * crng.standard_normal((years, size)) if shock_sd > 0 else None
+        self._kept: list[np.ndarray] | None = None
         self._states: list[dict] | None = None
         self._row = 0
+
+    @staticmethod
+    def kept_bytes(years: int, n_cells: int) -> int:
+        """Memory of a kept block."""
+        return 8 * years * BLOCK * n_cells
 
     def draws(self, start: int, stop: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         """Per projected year: ε (rows, n_cells) and the random common shock (rows,) of rows start…stop−1."""
@@ -308,18 +316,26 @@ class Block:
             raise ValueError("chunks of a block must come in order")
         self._row = stop
         whole = (start, stop) == (0, self.size)
-        if not whole and self._states is None:
+        if not whole and self.keep and self._kept is None:
+            self._kept = [self.rng.standard_normal((self.size, self.n_cells)) for _ in range(self.years)]
+        elif not whole and self._kept is None and self._states is None:
             self._states = []
             for _ in range(self.years):
                 self._states.append(self.rng.bit_generator.state)
                 self._skip(self.size)
         for y in range(self.years):
-            if not whole:
+            shock = None if self.shock is None else self.shock[y, start:stop]
+            if whole:
+                yield self.rng.standard_normal((stop - start, self.n_cells)), shock
+            elif self._kept is not None:
+                yield self._kept[y][start:stop], shock
+            else:
                 self.rng.bit_generator.state = self._states[y]  # type: ignore[index]
-            eps = self.rng.standard_normal((stop - start, self.n_cells))
-            if not whole:
+                eps = self.rng.standard_normal((stop - start, self.n_cells))
                 self._states[y] = self.rng.bit_generator.state  # type: ignore[index]
-            yield eps, None if self.shock is None else self.shock[y, start:stop]
+                yield eps, shock
+        if stop == self.size:
+            self._kept = self._states = None  # the block is done
 
     def _skip(self, rows: int) -> None:
         step = max(1, (1 << 20) // max(self.n_cells, 1))  # draw and drop in pieces of about 8 MB
@@ -328,8 +344,24 @@ class Block:
 
 
 def step(prev: np.ndarray, mu: np.ndarray, sd: np.ndarray, cells: np.ndarray, eps: np.ndarray,
-         shock: np.ndarray | float, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One year of growth of (rows, U, L) values: the log growth ``g`` and the new values (bounded)."""
-    e = np.where(cells >= 0, eps[:, cells], 0.0)
-    g = mu + sd * e + shock
-    return g, np.clip(prev * np.exp(g), lo, hi)
+         shock: np.ndarray | float, lo: np.ndarray, hi: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """One year of growth of (rows, U, L) values into ``out``; returns the log growth ``g``
+    (``μ + σ·ε + c``).
+
+    >>> out = np.empty((1, 1, 1))
+    >>> g = step(np.full((1, 1, 1), 100.0), np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1), int),
+    ...          np.array([[np.log(1.1)]]), 0.0, np.zeros(1), np.full(1, np.inf), out)
+    >>> round(float(out[0, 0, 0]), 6)
+    110.0
+    """
+    g = eps[:, cells]
+    if (cells < 0).any():
+        g = np.where(cells >= 0, g, 0.0)
+    # In place, in the order μ + σ·ε + c: the same digits as the expression.
+    np.multiply(sd, g, out=g)
+    np.add(mu, g, out=g)
+    np.add(g, shock, out=g)
+    x = np.exp(g)
+    np.multiply(prev, x, out=x)
+    np.clip(x, lo, hi, out=out)  # one write into ``out``, which may be a strided view
+    return g
