@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,27 @@ from typing import Any
 import click
 import pandas as pd
 
-from .errors import SimkitError
+from .errors import Problem, SimkitError
 
 EXIT_BAD_INPUT = 2
 
 
 def _fail(message: str) -> None:
     click.echo(click.style("错误 error: ", fg="red", bold=True) + message, err=True)
+
+
+def _problems_text(exc: SimkitError) -> str:
+    """Every problem, or for a long list a summary by kind with the full list written to a file."""
+    from .present.text import problem_summary
+
+    head = [p for p in exc.problems[:1] if p.message.startswith("this scenario can evaluate")]
+    summary = problem_summary(exc.problems[len(head):])
+    if summary is None:
+        return str(exc)
+    fd, name = tempfile.mkstemp(prefix="simkit-problems-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(str(exc) + "\n")
+    return "\n".join([*(str(p) for p in head), summary, f"The full list / 完整清单: {name}"])
 
 
 def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,7 +48,7 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except SimkitError as exc:
-            _fail(str(exc))
+            _fail(_problems_text(exc))
             sys.exit(EXIT_BAD_INPUT)
         except click.ClickException:
             raise  # click prints usage errors itself, with exit code 2
@@ -56,30 +68,32 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@contextmanager
-def output_dir(out: Path) -> Iterator[Path]:
-    """Write a run's files into a temporary folder, then move them into ``out`` only if all succeeded."""
-    from .errors import Problem
+def check_out(out: Path, *inputs: Path | str | None) -> None:
+    """Refuse --out before any work: not an input folder, not holding inputs, only a previous output set."""
+    from .io.outputs import check_out as check
 
-    if out.exists() and not out.is_dir():
-        raise SimkitError(Problem(str(out), "--out names a file, not a folder",
-                                  "give a folder for the outputs, e.g. --out out/"))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SimkitError(Problem(str(out), f"the output folder cannot be created ({exc.strerror})",
-                                  "choose a folder you can write to with --out")) from None
-    tmp = Path(tempfile.mkdtemp(prefix=".simkit-", dir=out))
-    try:
-        yield tmp
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    check(out, inputs)
 
 
-def write_json(obj: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+def output_set(out: Path, manifest: dict[str, Any], *inputs: Path | str | None) -> Any:
+    """The output set of a command: written whole into ``out``; the manifest gains the inputs' hashes."""
+    from .io.outputs import OutputSet, input_hashes
+
+    return OutputSet(out, {**manifest, "input_files": input_hashes(inputs)})
+
+
+def _check_new_file(path: Path, *, replace: bool = False) -> None:
+    """A file the command writes: its folder must exist and it must not be a folder (nor, unless ``replace``,
+    an existing file: it could be the user's own)."""
+    if path.is_dir():
+        raise SimkitError(Problem(str(path), "this is a folder, not a file name",
+                                  f"give a file name inside it, e.g. {path / 'data.xlsx'}"))
+    if not path.parent.exists():
+        raise SimkitError(Problem(str(path), f"the folder {path.parent} does not exist",
+                                  "create it first, or give a path in an existing folder"))
+    if path.exists() and not replace:
+        raise SimkitError(Problem(str(path), "the file already exists; it is not overwritten",
+                                  "give a new file name, or move the old file away"))
 
 
 def _data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -143,15 +157,15 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     from .io.write import write_csv_safe
     from .present.tables import indicators_table, results_table
 
+    check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
     data = load_data(data_path)
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
-    with output_dir(out) as tmp:
+    with output_set(out, result.manifest(), scenario, data_path) as tmp:
         write_csv_safe(results_table(result), tmp / "results.csv")
         write_csv_safe(indicators_table(result), tmp / "indicators.csv")
-        write_json(result.manifest(), tmp / "manifest.json")
     click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
 
 
@@ -176,6 +190,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     from .present.reports import comparison_report, write_report_files
     from .present.tables import decomposition_table
 
+    check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
     data = load_data(data_path)
     cmp = run_compare(sb, sr, data, year)
@@ -197,9 +212,8 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     report = comparison_report(cmp, size=size)
     print_table(report.sheets["汇总 Summary"], "汇总 Summary")
     print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")
-    with output_dir(out) as tmp:
+    with output_set(out, dict(report.manifest), base, reform, data_path) as tmp:
         write_report_files(report, tmp)
-        write_json(report.manifest, tmp / "manifest.json")
     click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")
 
 
@@ -259,10 +273,9 @@ def template(path: Path) -> None:
     from .io.template import write_template
 
     if path.suffix.lower() != ".xlsx":
-        from .errors import Problem
-
         raise SimkitError(Problem(str(path), "the template is an Excel workbook, so its name must end in .xlsx",
                                   "give a path such as data.xlsx"))
+    _check_new_file(path)
     write_template(path)
     click.echo(f"written: {path}")
 
@@ -278,7 +291,10 @@ def schema(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        _check_new_file(out, replace=True)
+        from .io.write import write_text
+
+        write_text(out, text)
         click.echo(f"written: {out}")
 
 
@@ -294,7 +310,6 @@ def dashboard(port: int, no_browser: bool) -> None:
     """
     import socket
 
-    from .errors import Problem
     from .io.scenarios import SHIPPED_DIR
 
     notebook = SHIPPED_DIR.parents[1] / "notebooks" / "03_explorer.ipynb"
@@ -345,6 +360,10 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
     from .present.tables import fairness_table, format_fairness, labelled
     from .schema.scenario import source_of
 
+    if boot < 0:
+        raise SimkitError(Problem("--boot", f"--boot is {boot}", "give 0 (no intervals) or a number of bootstrap "
+                                  "resamples such as 1000"))
+    check_out(out, *scenarios, data_path)
     scs = [load_scenario(s) for s in scenarios]
     data = load_data(data_path)
     table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
@@ -362,9 +381,8 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
                  "years": list(data.years)},
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in a.items()},
     }
-    with output_dir(out) as tmp:
+    with output_set(out, manifest, *scenarios, data_path) as tmp:
         write_csv_safe(labelled(table, data), tmp / "fairness.csv")
-        write_json(manifest, tmp / "manifest.json")
     click.echo(f"written: {out / 'fairness.csv'}, {out / 'manifest.json'}")
 
 
@@ -415,6 +433,7 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
     from .io.write import write_csv_safe
     from .present.tables import labelled
 
+    check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
     data = load_data(data_path)
     spec = default_spec(sc, data, spread=spread, noise=noise)
@@ -433,11 +452,10 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
     print_table(sens[["input", "dims", "S1", "S1_conf", "ST", "ST_conf"]].round(3),
                 "Sobol 指数 (平均名次绝对变动) Sobol indices of the mean absolute rank shift")
     click.echo(f"平均名次绝对变动 mean absolute rank shift R̄S = {res.mean_abs_shift:.3f}\n")
-    with output_dir(out) as tmp:
+    manifest = {**res.manifest(), "cli": {"spread": spread, "noise": noise, "chunk_size": chunk_size}}
+    with output_set(out, manifest, scenario, data_path) as tmp:
         write_csv_safe(labelled(table, data), tmp / "rank_intervals.csv")
         write_csv_safe(labelled(sens, data), tmp / "sensitivity.csv")
-        write_json({**res.manifest(), "cli": {"spread": spread, "noise": noise, "chunk_size": chunk_size}},
-                   tmp / "manifest.json")
     click.echo(f"written: {out / 'rank_intervals.csv'}, {out / 'sensitivity.csv'}, {out / 'manifest.json'}")
 
 

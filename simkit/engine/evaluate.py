@@ -84,11 +84,11 @@ def _evaluate(plan: Plan, inputs: Inputs, t: int, *, every: bool = False) -> Res
         if first is None:
             if every:
                 return None
-            raise EvaluationError(problems[-1])
+            raise EvaluationError([*_headline(plan, t), *problems[-1]])
         bad = next((k for k in range(first, len(ts)) if problems[k]), None)
         if bad is not None:
             if bad == len(ts) - 1 and not every:
-                raise EvaluationError(problems[bad])
+                raise EvaluationError([*_headline(plan, t), *problems[bad]])
             note = Problem(plan.data.source, f"(the year {plan.years[ts[bad]]} is evaluated because progress awards "
                            "and the accountability ladder compare each year with the one before)",
                            "fix the problems below, or evaluate an earlier year")
@@ -105,6 +105,17 @@ def _evaluate(plan: Plan, inputs: Inputs, t: int, *, every: bool = False) -> Res
             k = int(np.flatnonzero(mask.any(axis=(0, 2, 3)))[0])
             problems[k] = cell_problems(plan, np.arange(plan.tree.n_leaves), mask[:, k], exc.message, exc.fix,
                                         plan.years[ts[k]])
+
+
+def _headline(plan: Plan, t: int) -> list[Problem]:
+    """One sentence before the details when the year is too early for the rules' history."""
+    years, need = plan.years, plan.history
+    if t >= need:
+        return []
+    span = f"{years[need]}–{years[-1]}" if need < len(years) else "no year"
+    return [Problem(plan.data.source, f"this scenario can evaluate {span} on these data (it needs {need} year(s) "
+                    f"before the evaluated one, and {years[t]} has {t})",
+                    f"evaluate one of {span} (--year), or add earlier years to the observations")]
 
 
 def _slice_years(leaf: LeafStage, keep: slice) -> LeafStage:

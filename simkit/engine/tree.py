@@ -87,8 +87,8 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
         if c.indicator not in data.leaves:
             problems.append(Problem(where_, f"veto indicator {c.indicator!r} is not a leaf indicator of the data",
                                     "name a leaf indicator id", field=f"adjustments.veto.conditions.{k}.indicator"))
-    if problems:
-        raise ScenarioError(problems)
+    # Go on: every problem of the scenario against the data is reported at once (the checks below only read
+    # the ids that exist).
 
     # Bottom-up order: leaves, then inner nodes by decreasing depth.
     def depth_of(n: str) -> int:
@@ -123,8 +123,6 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
             problems.append(Problem(where_, f"node {n!r} has no points: neither the scenario nor the data's "
                                     "indicators table gives a weight", f"add `{n}: <points>` under weights.values",
                                     field=f"weights.values.{n}"))
-    if problems:
-        raise ScenarioError(problems)
 
     # Applicability by track.
     leaf_track = np.array([info[lf]["track"] for lf in leaves], dtype=object)
@@ -178,7 +176,8 @@ def _check_points(scenario: Scenario, where: str, nodes: list[str], n_leaves: in
                 else:
                     msg = (f"the points under {nodes[k]!r} sum to {total:g}, not to its {weight[k]:g} points "
                            f"(track {track!r}: {listed})")
-                    fix = f"change the points of {nodes[k]!r} or of its sub-indicators so they agree"
+                    fix = (f"change the points of {nodes[k]!r} or of its sub-indicators so they agree, or set "
+                           "`weights.children: scale` to take sub-indicators' points as relative within their parent")
                     field = f"weights.values.{nodes[k]}"
                 problems.append(Problem(where, msg, fix, field=field))
     return problems

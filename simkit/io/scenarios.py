@@ -15,8 +15,20 @@ from ..errors import Problem, ScenarioError
 from ..schema.scenario import Scenario, deep_merge, json_schema
 
 
+#: A scenario is a page or two of rules; a file much larger than this is not one (and would take long to read).
+MAX_BYTES = 2_000_000
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     where = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_BYTES:
+        raise ScenarioError(Problem(where, f"the file is {size / 1e6:.1f} MB; a scenario file is at most "
+                                    f"{MAX_BYTES / 1e6:.0f} MB", "check that this is the scenario file (a YAML file "
+                                    "of rules, see docs/scenario-reference.md), not a data file"))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

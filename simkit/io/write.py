@@ -67,6 +67,11 @@ def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -
     return target
 
 
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 text atomically (a temp file beside it, then a rename)."""
+    return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
 def _text_width(text: str) -> int:
     """Display width of a line: CJK and other wide characters count double."""
     return sum(

@@ -203,3 +203,25 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
         zh.append("（合成数据，仅供演示）")
         en.append("(synthetic data, for illustration only)")
     return replace(exp, contributions=c, zh="".join(zh), en=" ".join(en))
+
+
+# ============================================================================================ problems
+def problem_summary(problems: list, limit: int = 20) -> str | None:
+    """A long list of problems summarised by kind (how many, one example each), or None if it is short.
+
+    Problems of one kind differ only in the unit, indicator, year or value they name.
+    """
+    import re
+    from collections import Counter
+
+    if len(problems) <= limit:
+        return None
+    kinds: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for p in problems:
+        key = re.sub(r"'[^']*'|\([^)]*\)|-?\d[\d.,]*", "…", p.message)
+        kinds[key] += 1
+        example.setdefault(key, str(p))
+    lines = [f"{len(problems)} problems of {len(kinds)} kind(s) / {len(problems)} 个问题，{len(kinds)} 类:"]
+    lines += [f"- {n} × {example[k]}" for k, n in kinds.most_common()]
+    return "\n".join(lines)

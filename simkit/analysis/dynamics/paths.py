@@ -35,7 +35,7 @@ from ...engine.stages import (
     total_stage,
 )
 from ...errors import RuleInputError, SimkitError
-from ...schema.levers import restrict_to
+from ...schema.levers import SetValue, restrict_to
 from .behaviour import Behaviour, EffortResponse, respond
 from .growth import BLOCK, Block, GrowthModel, step
 
@@ -76,7 +76,8 @@ class Part:
 
     ``nodes`` and ``conditions`` are the full plan's indices of the part's tree nodes and veto conditions;
     ``inputs`` are the observed values (NaN in projected years), assigned targets and adjustments of every
-    year; ``detail``: the part holds a tracked leaf (its leaf stage keeps measured values and targets).
+    year; ``detail``: the part holds a tracked leaf; ``tracked``: a plan of those leaves only, whose leaf stage
+    keeps their measured values and targets (None: the part's own leaf stage keeps them).
     """
 
     plan: Plan
@@ -86,6 +87,7 @@ class Part:
     conditions: np.ndarray
     inputs: Inputs = field(repr=False)
     detail: bool
+    tracked: Detail | None = field(repr=False)
     mu: np.ndarray = field(repr=False)
     sd: np.ndarray = field(repr=False)
     cells: np.ndarray = field(repr=False)
@@ -96,6 +98,17 @@ class Part:
     def whole(self) -> bool:
         return len(self.units) == len(self.plan.data.unit_ids) and self.plan.tree.n_leaves == len(self.leaves) \
             and len(self.nodes) == len(self.plan.tree.nodes)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A plan of a part's tracked leaves only (``leaves``: their indices among the part's leaves): scoring a leaf
+    reads no other leaf, so its leaf stage gives the part's numbers for them, measured values and targets
+    included, at the cost of those leaves alone."""
+
+    plan: Plan
+    leaves: np.ndarray
+    inputs: Inputs = field(repr=False)
 
 
 def projected_inputs(plan: Plan, assigned: np.ndarray, years: int) -> Inputs:
@@ -141,6 +154,27 @@ def _track_plans(plan: Plan) -> list[tuple[Plan, np.ndarray, np.ndarray]] | None
     return out
 
 
+def _detail(sub: Plan, assigned: np.ndarray, years: int, track: Sequence[str]) -> Detail | None:
+    """The plan of ``sub``'s tracked leaves (weights set relative: a few leaves cannot keep the points of a
+    whole tree, and the leaf stage reads no weight); None if it does not compile."""
+    data = sub.data
+    ind = data.indicators
+    parent_of = {i: p for i, p in zip(ind["indicator"], ind["parent"], strict=True) if isinstance(p, str)}
+    keep: set[str] = set()
+    for name in (lf for lf in sub.tree.leaves if lf in track):
+        node: str | None = name
+        while node is not None:
+            keep.add(node)
+            node = parent_of.get(node)
+    try:
+        scenario = SetValue(paths=("weights.mode",), value="relative").apply(restrict_to(sub.scenario, sorted(keep)))
+        plan = compile_plan(scenario, data.subset_indicators(sorted(keep)))
+    except (SimkitError, ValueError):
+        return None
+    leaves = np.array([sub.tree.leaves.index(n) for n in plan.tree.leaves], dtype=int)
+    return Detail(plan, leaves, projected_inputs(plan, assigned[:, leaves], years))
+
+
 def make_parts(plan: Plan, assigned: np.ndarray, growth: GrowthModel, years: int, track: Sequence[str],
                split: bool) -> tuple[Part, ...]:
     """The parts a projection evaluates: one per track (``split``, when possible), else the whole plan."""
@@ -160,6 +194,8 @@ def make_parts(plan: Plan, assigned: np.ndarray, growth: GrowthModel, years: int
                                 dtype=int),
             inputs=projected_inputs(sub, assigned[cells], years),
             detail=any(tree.leaves[k] in track for k in leaves),
+            tracked=_detail(sub, assigned[cells], years, track) if any(tree.leaves[k] in track for k in leaves)
+            else None,
             mu=growth.mu[cells], sd=growth.sd[cells], cells=growth.cells[cells], lo=growth.lo[leaves],
             hi=growth.hi[leaves]))
     return tuple(parts)
@@ -231,7 +267,7 @@ class Setup:
     behaviour: tuple[Behaviour, ...]
     start: LookBackStart | None  # (1, U): the last observed year
     previous: tuple[np.ndarray | None, ...]  # per part: the last observed year's targets (U, L, M), or None
-    track: dict[str, tuple[int, int, tuple[tuple[str, int], ...]]]  # leaf -> (part, leaf in part, measures)
+    track: dict[str, tuple[int, tuple[str, ...]]]  # tracked leaf -> (its part, its measures)
 
 
 @dataclass
@@ -307,17 +343,20 @@ def _assemble(plan: Plan, parts: Sequence[Part], totals: Sequence[TotalStage], s
     return TotalStage(node, None, base, bonus, deduction, vetoed, fired, final)
 
 
-def _keep_tracked(s: Setup, k: int, leaf: LeafStage, ys: slice, out: Chunk) -> None:
-    part = s.parts[k]
-    for ind, (pk, pl, measures) in s.track.items():
+def _keep_tracked(s: Setup, k: int, plan: Plan, leaf: LeafStage, ys: slice, out: Chunk) -> None:
+    """Copy the tracked leaves of part ``k`` out of a leaf stage of ``plan`` (the part's, or its detail plan)."""
+    cols = s.parts[k].units
+    for ind, (pk, measures) in s.track.items():
         if pk != k:
             continue
         arrays = out.tracked[ind]
-        arrays["value"][:, ys, part.units] = leaf.value[..., pl]
-        arrays["share"][:, ys, part.units] = leaf.share[..., pl]
-        for name, m in measures:
-            arrays[f"measured.{name}"][:, ys, part.units] = leaf.measured[..., pl, m]  # type: ignore[index]
-            arrays[f"target.{name}"][:, ys, part.units] = leaf.target[..., pl, m]  # type: ignore[index]
+        pl = plan.tree.leaves.index(ind)
+        arrays["value"][:, ys, cols] = leaf.value[..., pl]
+        arrays["share"][:, ys, cols] = leaf.share[..., pl]
+        for name in measures:
+            m = leaf.measures.index(name)
+            arrays[f"measured.{name}"][:, ys, cols] = leaf.measured[..., pl, m]  # type: ignore[index]
+            arrays[f"target.{name}"][:, ys, cols] = leaf.target[..., pl, m]  # type: ignore[index]
 
 
 def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[int, int, int]]) -> Chunk:
@@ -327,10 +366,9 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
     n_u = len(s.plan.data.unit_ids)
     ts = list(range(t0, t0 + ny))
     shape = (b, ny, n_u)
-    names = [("value", ""), ("share", "")]
-    out = Chunk({}, {ind: {f"{kind}.{n}" if n else kind: np.full(shape, np.nan)
-                           for kind, n in [*names, *((k, m) for m, _ in ms for k in ("measured", "target"))]}
-                     for ind, (_, _, ms) in s.track.items()})
+    out = Chunk({}, {ind: {name: np.full(shape, np.nan)
+                           for name in ("value", "share", *(f"{k}.{m}" for m in ms for k in ("measured", "target")))}
+                     for ind, (_, ms) in s.track.items()})
     xs = []
     for p in s.parts:
         x = np.empty((b, *p.inputs.values.shape))
@@ -344,7 +382,7 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
         shock = s.growth.shock_path[y] + (0.0 if z is None else z)
         shock = np.reshape(shock, (-1, 1, 1))
         for k, (p, x) in enumerate(zip(s.parts, xs, strict=True)):
-            g, x[..., t] = step(x[..., t - 1], p.mu, p.sd, p.cells, eps, shock, p.lo, p.hi)
+            g = step(x[..., t - 1], p.mu, p.sd, p.cells, eps, shock, p.lo, p.hi, x[..., t])
             if not s.behaviour:
                 continue
             # The response reads the year's targets, then the year is evaluated again with its values.
@@ -352,13 +390,19 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
             x[..., t] = respond(p.plan, leaf, s.behaviour, x[..., t - 1], x[..., t], g, (p.lo, p.hi), previous[k])
             leaf = leaf_stage(p.plan, inputs[k], [t])
             previous[k] = leaf.target[:, 0]  # type: ignore[index]
-            _keep_tracked(s, k, leaf, slice(y, y + 1), out)
+            _keep_tracked(s, k, p.plan, leaf, slice(y, y + 1), out)
     totals = []
     for k, p in enumerate(s.parts):
-        detail = p.detail and not s.behaviour
+        detail = p.detail and not s.behaviour and p.tracked is None
         leaf = leaf_stage(p.plan, inputs[k], ts, detail=detail)
         if detail:
-            _keep_tracked(s, k, leaf, slice(None), out)
+            _keep_tracked(s, k, p.plan, leaf, slice(None), out)
+        elif p.tracked is not None and not s.behaviour:
+            d = p.tracked
+            x = xs[k][:, :, d.leaves, :]
+            d_inputs = Inputs(x, d.inputs.assigned, d.inputs.bonus, d.inputs.deduction, d.inputs.veto,
+                              d.inputs.veto_reason)
+            _keep_tracked(s, k, d.plan, leaf_stage(d.plan, d_inputs, ts), slice(None), out)
         for issue in leaf.issues:
             _record(out, p, issue.kind, issue.measure, issue.message, issue.mask, p.plan.rule_sets[issue.rule_set].leaves)
         totals.append(_totals(p, inputs[k], leaf, ts, out))

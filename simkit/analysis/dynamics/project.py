@@ -392,10 +392,17 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
     setup = Setup(plan, parts, growth, t0, opts.years, opts.behaviour, start,
                   last_targets(parts, opts.behaviour, t0, observed), track_map)
 
-    per_path = per_path_bytes(parts, opts.years, growth.n_cells, sum(2 + 2 * len(m) for _, _, m in track_map.values()))
-    plan_chunks = chunks(opts.paths, per_path, opts.memory if opts.memory is not None else default_memory())
-    blocks = {k: Block(opts.seed, k, min(BLOCK, opts.paths - k * BLOCK), opts.years, growth.n_cells, growth.shock_sd)
-              for k in range(-(-opts.paths // BLOCK))}
+    per_path = per_path_bytes(parts, opts.years, growth.n_cells, sum(2 + 2 * len(m) for _, m in track_map.values()))
+    memory = opts.memory if opts.memory is not None else default_memory()
+    plan_chunks = chunks(opts.paths, per_path, memory)
+    # A block split over chunks keeps its random numbers when they fit in a quarter of the budget (else it
+    # draws them twice); the chunks then share the rest.
+    kept = Block.kept_bytes(opts.years, growth.n_cells)
+    keep = len(plan_chunks[0]) == 1 and plan_chunks[0][0][2] < min(BLOCK, opts.paths) and kept <= memory // 4
+    if keep:
+        plan_chunks = chunks(opts.paths, per_path, memory - kept)
+    blocks = {k: Block(opts.seed, k, min(BLOCK, opts.paths - k * BLOCK), opts.years, growth.n_cells, growth.shock_sd,
+                       keep=keep) for k in range(-(-opts.paths // BLOCK))}
     variables: dict[str, np.ndarray] = {}
     tracked_arrays: dict[str, dict[str, np.ndarray]] = {}
     left_out: dict[tuple, int] = {}
@@ -439,37 +446,36 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
     return Projection(result, opts.seed, tracked, growth.table(plan), tuple(notes), issues)
 
 
-def _track_map(plan: Plan, parts, track: Sequence[str]) -> dict[str, tuple[int, int, tuple[tuple[str, int], ...]]]:
-    """For each tracked leaf: its part, its position there, and its measures (name, index in the leaf stage's
-    measure axis) in the order the scenario's rules first name them."""
+def _track_map(plan: Plan, parts, track: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """For each tracked leaf: its part and its measures, in the order the scenario's rules first name them."""
     out = {}
     for ind in track:
         li = plan.tree.leaves.index(ind)
         k = next(k for k, p in enumerate(parts) if li in p.leaves)
-        p = parts[k]
-        pl = int(np.flatnonzero(p.leaves == li)[0])
-        rule = next(rs.rule for rs in p.plan.rule_sets if pl in rs.leaves)
-        order = list(dict.fromkeys(m for rs in p.plan.rule_sets for m in rs.rule.measures))
-        axis = [m for m in MEASURES if any(m in rs.rule.measures for rs in p.plan.rule_sets)]  # the leaf stage's
-        used = [m for m in order if rule.measures.get(m, 0) != 0]
-        out[ind] = (k, pl, tuple((m, axis.index(m)) for m in used))
+        sub = parts[k].plan
+        rule = next(rs.rule for rs in sub.rule_sets if sub.tree.leaves.index(ind) in rs.leaves)
+        order = dict.fromkeys(m for rs in sub.rule_sets for m in rs.rule.measures)
+        out[ind] = (k, tuple(m for m in order if rule.measures.get(m, 0) != 0))
     return out
 
 
 def _tracked(plan: Plan, parts, track_map, arrays, observed, values) -> dict[str, Tracked]:
+    """The tracked leaves' arrays, with their observed values and observed years' targets."""
     out = {}
     n_u, _, t0 = values.shape
-    for ind, (k, pl, measures) in track_map.items():
+    for ind, (k, measures) in track_map.items():
         a = arrays[ind]
-        q_obs = observed[k]
+        sub = parts[k].plan
+        pl = sub.tree.leaves.index(ind)
+        axis = [m for m in MEASURES if any(m in rs.rule.measures for rs in sub.rule_sets)]  # the leaf stage's
         obs_target = {}
-        for name, m in measures:
+        for name in measures:
             full = np.full((n_u, t0), np.nan)
-            full[parts[k].units] = q_obs[0, :, :, pl, m].T
+            full[parts[k].units] = observed[k][0, :, :, pl, axis.index(name)].T
             obs_target[name] = full
         li = plan.tree.leaves.index(ind)
-        out[ind] = Tracked(ind, a["value"], {n: a[f"measured.{n}"] for n, _ in measures},
-                           {n: a[f"target.{n}"] for n, _ in measures}, a["share"], values[:, li, :], obs_target)
+        out[ind] = Tracked(ind, a["value"], {n: a[f"measured.{n}"] for n in measures},
+                           {n: a[f"target.{n}"] for n in measures}, a["share"], values[:, li, :], obs_target)
     return out
 
 
