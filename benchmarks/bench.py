@@ -14,6 +14,11 @@
 (d) a bare numpy floor on the same shapes: the weights matmul and one argsort of the totals;
 (e) peak memory (max RSS of a fresh process) for 10,000,000 draws of (b);
 and the ratios b/d and c/b.  Goals: (a) ≤ 5 ms; (b) ≤ 1 s and b/d ≤ 5; c/b ≥ 300; (e) ≤ 1 GiB.
+
+    .venv/bin/python benchmarks/bench.py --scale 3000   # (f) only: province scale (issue "Province scale")
+
+(f) peak memory and time of a fresh process for 10,000 weights-only draws on SYNTHETIC data of that many units
+    × 30 indicators × 8 years (``benchmarks/scale_data.py``), with a pooled bonus and 2 award slots per unit.
 """
 
 from __future__ import annotations
@@ -38,8 +43,8 @@ PILLARS = ("E", "G", "S", "P", "R")
 # ------------------------------------------------------------------------------------------ the data
 def synthetic(n_units: int = N_UNITS, n_ind: int = N_IND, seed: int = 7):
     """A synthetic data set (units × indicators × 5 years) and a reform-like scenario for it."""
-    from simkit.data import build_dataset
-    from simkit.scenario import scenario_from_dict
+    from simkit.io.scenarios import scenario_from_dict
+    from simkit.io.validate import build_dataset
 
     rng = np.random.default_rng(seed)
     units = pd.DataFrame({
@@ -83,7 +88,7 @@ def synthetic(n_units: int = N_UNITS, n_ind: int = N_IND, seed: int = 7):
 
 
 def bench_spec(noise: float | None = None):
-    from simkit.uncertainty import DataNoise, UncertaintySpec, WeightUncertainty
+    from simkit.analysis.uncertainty import DataNoise, UncertaintySpec, WeightUncertainty
 
     return UncertaintySpec(weights=(WeightUncertainty(name="weights:pillars", levels=(1,)),
                                     WeightUncertainty(name="weights:indicators", levels=(2,))),
@@ -189,7 +194,7 @@ def memory_child(draws: int, chunk: int | None) -> None:
     """Run (b) for ``draws`` draws in this process and print the peak RSS."""
     import resource
 
-    from simkit.uncertainty import run_uncertainty
+    from simkit.analysis.uncertainty import run_uncertainty
 
     data, scenario = synthetic()
     r = run_uncertainty(scenario, data, bench_spec(), draws=draws, seed=1, sobol=False, progress=False,
@@ -198,13 +203,76 @@ def memory_child(draws: int, chunk: int | None) -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
+def scale_scenario(n_units: int):
+    """A reform-like scenario for the scale data: 3-year baselines, completion, quota grades, a pooled bonus and
+    2 award slots per unit."""
+    from simkit.io.scenarios import scenario_from_dict
+
+    return scenario_from_dict({
+        "name": "province scale", "weights": {"mode": "points", "children": "scale",
+                                              "values": {"A": 40, "B": 30, "C": 20, "D": 10}},
+        "defaults": {"measures": {"level": 1}, "target": {"rule": "baseline", "years": 3, "min_years": 1,
+                                                          "uplift": 0.02},
+                     "scoring": {"rule": "completion", "floor": 0, "cap": 1.2}},
+        "ranking": {"ties": "min", "decimals": 6},
+        "grading": {"rounding": "floor", "ties": "share", "grades": [
+            {"name": "优秀", "share": 0.25}, {"name": "良好", "share": 0.5}, {"name": "一般"},
+            {"name": "较差", "count": 1, "from": "bottom"}]},
+        "consequences": {
+            "bonus": {"by": "grade", "factors": {"优秀": 0.2, "良好": 0.1, "一般": 0.0, "较差": -0.2},
+                      "pool": "nominal", "base_attribute": "bonus_per_head", "per_head": True},
+            "awards": {"quota": 2 * n_units, "weights": {"优秀": 1.5, "良好": 1.2, "一般": 1.0, "较差": 0.5},
+                       "per_head": False},
+        },
+    })
+
+
+def scale_child(folder: str, draws: int) -> None:
+    """Run (f) in this process and print the seconds and the peak RSS."""
+    import resource
+
+    import simkit
+    from simkit.analysis.uncertainty import run_uncertainty
+
+    data = simkit.load_data(folder)
+    t = time.perf_counter()
+    r = run_uncertainty(scale_scenario(len(data.units)), data, bench_spec(), draws=draws, seed=1, sobol=False,
+                        progress=False)
+    _ = r.rank_intervals, r.payout_intervals
+    print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def scale(n_units: int, draws: int = 10_000) -> None:
+    """(f): write the scale data, run a fresh process on it."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale_data import write_scale_data
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_scale_data(Path(tmp) / f"u{n_units}", n_units)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, __file__, "--scale-child", str(folder), str(draws)],
+                             capture_output=True, text=True, env=env, check=True).stdout.split()
+    print(f"(f) {draws:,} weights-only draws, {n_units:,} units × 30 indicators × 8 years, 2 award slots per unit: "
+          f"{float(out[-2]):.1f} s, peak memory {int(out[-1]) / 2**20:.0f} MiB (max RSS of a fresh process)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test): the figures, not the goals")
     ap.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--floor-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--chunk-size", type=int, default=None, help="draws per chunk (default: automatic)")
+    ap.add_argument("--scale", type=int, default=None, help="(f) only: peak memory at this many units")
+    ap.add_argument("--scale-child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.scale_child is not None:
+        scale_child(args.scale_child[0], int(args.scale_child[1]))
+        return
+    if args.scale is not None:
+        scale(args.scale)
+        return
     if args.memory_child is not None:
         memory_child(args.memory_child, args.chunk_size)
         return
@@ -215,7 +283,7 @@ def main() -> None:
         return
 
     import simkit
-    from simkit.uncertainty import UncertaintyProblem, run_uncertainty
+    from simkit.analysis.uncertainty import UncertaintyProblem, run_uncertainty
 
     quick = args.quick
     n_b = 5_000 if quick else 100_000
@@ -233,18 +301,15 @@ def main() -> None:
     simkit.evaluate(scenario, bundled)
     a = median_of(lambda: simkit.evaluate(scenario, bundled), 5 if quick else 31)
     print(f"(a) simkit.evaluate, bundled reform scenario, median: {a * 1e3:.2f} ms   [goal ≤ 5 ms]")
-    from simkit.engine import compile_model, leaf_stage, rank_stage, total_stage
-    from simkit.payouts import money_stage
+    from simkit.engine.compile import compile_plan, inputs_of
+    from simkit.engine.evaluate import run
 
-    model = compile_model(scenario, bundled)
+    plan = compile_plan(scenario, bundled)
+    inputs, t = inputs_of(plan), plan.year_index(bundled.years[-1])
 
-    def stages() -> None:
-        totals = total_stage(model, leaf_stage(model))
-        money_stage(model, totals, rank_stage(model, totals))
-
-    a_compile = median_of(lambda: compile_model(scenario, bundled), 5 if quick else 31)
-    a_stages = median_of(stages, 5 if quick else 31)
-    print(f"    for reference, one year alone: compile_model {a_compile * 1e3:.2f} ms, the stages (targets … payouts) "
+    a_compile = median_of(lambda: compile_plan(scenario, bundled), 5 if quick else 31)
+    a_stages = median_of(lambda: run(plan, inputs, [t]), 5 if quick else 31)
+    print(f"    for reference, one year alone: compile_plan {a_compile * 1e3:.2f} ms, the stages (targets … payouts) "
           f"{a_stages * 1e3:.2f} ms; evaluate runs every year from the first with a 3-year baseline through the "
           "stages in one batch, since progress awards and accountability need the history")
 
@@ -268,14 +333,14 @@ def main() -> None:
     # (c) the per-draw pandas loop
     problem = UncertaintyProblem(sc, data, spec)
     raw = problem.sample(1, 0, 0, n_c)
-    combo = problem._combo(())
-    w = problem._weights(combo, raw, np.arange(n_c))
+    combo = problem.combos[()]
+    w = combo.weights(problem.groups, raw, n_c)
     t0 = time.perf_counter()
-    loop = pandas_loop(data, sc, combo.model.tree.nodes, w)
+    loop = pandas_loop(data, sc, combo.plan.tree.nodes, w)
     c = (time.perf_counter() - t0) * 100_000 / n_c
-    out = problem.evaluate(raw)[0]
-    same = (np.array_equal(loop["rank"], out.rank) and np.array_equal(loop["grade"], out.grade)
-            and np.allclose(loop["payout"], out.payout, rtol=1e-9))
+    out = problem.evaluate(raw)[0][1]  # one rule alternative: one part, the engine's result for every draw
+    same = (np.array_equal(loop["rank"], out["rank"][:, 0]) and np.array_equal(loop["grade"], out["grade"][:, 0])
+            and np.allclose(loop["payout"], out["payout"][:, 0], rtol=1e-9))
     print(f"(c) per-draw pandas loop: {n_c} draws in {c * n_c / 100_000:.2f} s → {c:.1f} s per 100,000 "
           f"(same ranks, grades and payouts as the vectorised pipeline: {'yes' if same else 'NO'})")
 

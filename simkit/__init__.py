@@ -16,17 +16,19 @@ import importlib
 from typing import Any
 
 from ._version import __version__
-from .engine.evaluate import evaluate, evaluate_history
-from .engine.result import Result
 from .errors import DataError, EvaluationError, Problem, ScenarioError, SimkitError
-from .io.dataset import Dataset
-from .io.read import load_data
-from .io.scenarios import load_scenario
-from .schema import levers
-from .schema.scenario import Scenario
 
-#: Names loaded when first used (analyses and views import scipy, matplotlib or ipywidgets).
+#: The public names, loaded when first used, so that ``import simkit`` (and the command line's start) stays
+#: light: the engine imports pandas, the analyses scipy, the views matplotlib and ipywidgets.
 _LAZY = {
+    "evaluate": ("simkit.engine.evaluate", "evaluate"),
+    "evaluate_history": ("simkit.engine.evaluate", "evaluate_history"),
+    "Result": ("simkit.engine.result", "Result"),
+    "Dataset": ("simkit.io.dataset", "Dataset"),
+    "load_data": ("simkit.io.read", "load_data"),
+    "load_scenario": ("simkit.io.scenarios", "load_scenario"),
+    "Scenario": ("simkit.schema.scenario", "Scenario"),
+    "levers": ("simkit.schema.levers", None),
     "compare": ("simkit.analysis.compare", "compare"),
     "Comparison": ("simkit.analysis.compare", "Comparison"),
     "explain": ("simkit.present.text", "explain"),
@@ -44,8 +46,14 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module, attr = _LAZY[name]
         mod = importlib.import_module(module)
-        return mod if attr is None else getattr(mod, attr)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'simkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from .errors import Problem, SimkitError
 
@@ -107,7 +106,9 @@ def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         help="Language of printed tables.")(fn)
 
 
-def print_table(df: pd.DataFrame, title: str) -> None:
+def print_table(df: Any, title: str) -> None:
+    import pandas as pd
+
     click.echo(click.style(title, bold=True))
     with pd.option_context("display.max_rows", 500, "display.width", 200, "display.unicode.east_asian_width", True):
         click.echo(df.to_string(index=False))

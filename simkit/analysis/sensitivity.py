@@ -173,7 +173,8 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
     between the last value that does not move the unit up and the first that does (a vectorised bisection).
     The answer is the first value found that moves the unit up, within (scale × 2¹⁰) / grid^rounds of the exact
     threshold.  It assumes that improving the indicator never lowers the unit's grade (true for the shipped
-    rules).  ``unit`` is an id or a name.
+    rules); a value the rules refuse (e.g. one below 0 under the `leader` rule) never counts as a move up.
+    ``unit`` is an id or a name.
 
     >>> import simkit
     >>> w = what_would_it_take(simkit.evaluate(simkit.load_scenario("yiyang_2018_reform")), "ZY", "fiscal_rev")
@@ -202,13 +203,21 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
     names_en = {g.name: g.name_en or g.name for g in grades}
     d = float(plan.direction[li])
 
-    def grade_rank(candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def grade_rank(candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Grade and rank of the unit for each candidate value, and which candidates the rules can score."""
         x = np.broadcast_to(values, (len(candidates), *values.shape)).copy()
         x[:, ui, li, t] = candidates
         r = run(plan, replace(inputs, values=x), [t], money=False)
-        return r["grade"][:, 0, ui], r["rank"][:, 0, ui]
+        ok = np.ones(len(candidates), dtype=bool)
+        for issue in r.issues:  # a value the rules refuse (e.g. below 0 for `leader`) moves nobody anywhere
+            ok &= ~np.asarray(issue.mask).reshape(len(candidates), -1).any(axis=1)
+        return np.where(ok, r["grade"][:, 0, ui], g_none), r["rank"][:, 0, ui], ok
 
-    g0, r0 = grade_rank(np.array([x0]))
+    g_none = len(names)  # worse than any grade: a candidate the rules refuse never counts as a move up
+    g0, r0, ok0 = grade_rank(np.array([x0]))
+    if not ok0[0]:
+        raise EvaluationError(Problem(data.source, f"the rules cannot score {uid} ({uname}) on {indicator!r} in "
+                                      f"{year_t} as observed", "evaluate the scenario first: it names the problem"))
     g0, r0 = int(g0[0]), r0[0]
     base = dict(unit=uid, name=uname, indicator=indicator, indicator_name=ind_name, year=year_t, value=float(x0),
                 grade_now=names[g0] if g0 >= 0 else None, rank_now=None if np.isnan(r0) else int(r0),
@@ -220,20 +229,21 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
     col = col[tree.applicable[:, li] & ~np.isnan(col)]
     scale = max(abs(x0), float(np.median(np.abs(col))) if len(col) else 0.0, 1e-9)
     steps = scale * 2.0 ** np.arange(-12, 11)
-    g, r = grade_rank(x0 + d * steps)
+    g, r, ok = grade_rank(x0 + d * steps)
     better = np.flatnonzero(g < g0)
     if not len(better):
+        top = x0 + d * (steps[ok][-1] if ok.any() else 0.0)  # the farthest value the rules can score
         return WhatItTakes(**base, required_value=None, grade_then=None, rank_then=None,
-                           note=f"在{ind_name}上改进（至 {x0 + d * steps[-1]:,.6g}）也不能提升等次，"
+                           note=f"在{ind_name}上改进（至 {top:,.6g}）也不能提升等次，"
                            "例如已达计分上限或受否决限制 / "
-                           f"no value of {indicator} up to {x0 + d * steps[-1]:,.6g} moves the unit up a grade "
+                           f"no value of {indicator} up to {top:,.6g} moves the unit up a grade "
                            "(e.g. the score is capped, or a veto limits the grade)")
     k = int(better[0])
     lo, hi = (0.0 if k == 0 else steps[k - 1]), steps[k]
     best = (hi, int(g[k]), r[k])
     for _ in range(rounds):
         cand = np.linspace(lo, hi, grid + 1)[1:]
-        g, r = grade_rank(x0 + d * cand)
+        g, r, _ = grade_rank(x0 + d * cand)
         j = int(np.flatnonzero(g < g0)[0]) if (g < g0).any() else len(cand) - 1
         if g[j] < g0:
             best = (cand[j], int(g[j]), r[j])

@@ -177,7 +177,7 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
     tree = plan.tree
     d, ny, u, n_l = leaf.share.shape
     w = None if weights is None else np.asarray(weights, dtype=float)
-    if w is not None and w.ndim == 2:
+    if w is not None and w.ndim == 2 and ny > 1:
         w = np.repeat(w, ny, axis=0)  # one row per draw and year
     nodes = None if full else (len(tree.nodes) - 1, *(tree.index(n) for n in plan.scenario.ranking.tie_break))
     node, eff = aggregate(tree, leaf.share.reshape(d * ny, u, n_l) * 100.0, w, nodes=nodes)
@@ -192,9 +192,9 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
     fired = np.broadcast_to(fired_condition(plan.scenario.adjustments.veto.conditions, leaf.value, tree.leaves),
                             base.shape)
     vetoed = (fired >= 0) | inputs.veto[:, cols].T
-    bonus = np.broadcast_to(inputs.bonus[:, cols].T, base.shape)
-    deduction = np.broadcast_to(inputs.deduction[:, cols].T, base.shape)
-    final = base + bonus - deduction if bonus.any() or deduction.any() else base
+    points = inputs.bonus[:, cols], inputs.deduction[:, cols]
+    bonus, deduction = (np.broadcast_to(p.T, base.shape) for p in points)
+    final = base + bonus - deduction if points[0].any() or points[1].any() else base  # (any() before broadcasting)
     return TotalStage(node, eff, base, bonus, deduction, vetoed, fired, final)
 
 

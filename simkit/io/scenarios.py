@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from ..errors import Problem, ScenarioError
 from ..schema.scenario import Scenario, deep_merge, json_schema
 
-
 #: A scenario is a page or two of rules; a file much larger than this is not one (and would take long to read).
 MAX_BYTES = 2_000_000
 

@@ -55,7 +55,9 @@ def _each(column: pd.Series, method: str) -> pd.Series:
     done = getattr(pd.Index(uniques, dtype=column.dtype).str, method)()
     if len(done) and (np.asarray(done) == np.asarray(uniques)).all():
         return column
-    return pd.Series(np.asarray(done, dtype=object)[codes], index=column.index, dtype=column.dtype)
+    out = np.asarray(done, dtype=object)[codes]
+    out[codes < 0] = np.nan  # a missing cell (a short CSV row) stays missing
+    return pd.Series(out, index=column.index, dtype=column.dtype)
 
 
 def _filled(column: pd.Series) -> np.ndarray:
@@ -370,8 +372,11 @@ def build_dataset(raw: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     ind["parent"] = ind["parent"].replace("", None)
     ind["direction"] = ind["direction"].astype(int)
     frames = {"units": units, "indicators": ind, "observations": obs, "targets": tg, "adjustments": adj}
-    for t, frame in frames.items():
-        frame = frame.drop(columns=[c for c in ("_row",) if c in frame.columns])
-        order = SCHEMA[t].frame_order
-        frames[t] = (frame[list(order)] if order else frame).reset_index(drop=True)
-    return Dataset(**frames, source=source, synthetic=synthetic)
+    return Dataset(**{t: _finished(t, f) for t, f in frames.items()}, source=source, synthetic=synthetic)
+
+
+def _finished(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A validated table without ``_row``, its columns in the order of ``frame_order``, indexed 0, 1, ..."""
+    frame = frame.drop(columns=[c for c in ("_row",) if c in frame.columns])
+    order = SCHEMA[table].frame_order
+    return (frame[list(order)] if order else frame).reset_index(drop=True)

@@ -123,7 +123,7 @@ _LEAF_REF = {"references": ("indicators", "indicator"), "leaves_only": True,
 UNITS = TableSpec(
     "units", "考核对象", "考核对象，每行一个单位（必填表）", "the units assessed, one row each (required)",
     "The units assessed, one row each. A unit is ranked within its `group`; its `track` says which indicators "
-    "apply to it.",
+    "apply to it, and every track needs at least one leaf indicator.",
     required=True, key=("unit",), key_what="unit id",
     columns=(
         _id("unit", "单位编码", "唯一编码，如 `HS`", "unique id, e.g. `HS`", "unit id"),
@@ -187,8 +187,8 @@ INDICATORS = TableSpec(
 OBSERVATIONS = TableSpec(
     "observations", "观测值", "观测值，长表：每个单位、指标、年度一行（必填表）",
     "observed values, long form: one row per unit, indicator and year (required)",
-    "Long form: one row per unit, indicator and year. An indicator that belongs to a track is observed only "
-    "for the units of that track.",
+    "Long form: one row per unit, indicator and year. An indicator that belongs to a track is given only for "
+    "the units of that track.",
     required=True, key=("unit", "indicator", "year"), key_what="observation",
     columns=(
         _id("unit", "单位编码", "单位编码（见 `units` 表）", "a unit id (see `units`)", "unit id", **_UNIT_REF),
@@ -205,7 +205,7 @@ TARGETS = TableSpec(
     "targets assigned per unit, used by the assigned target rule (optional)",
     "Targets assigned per unit by the functional departments (专项职能部门确定的工作任务). Used by the "
     "`assigned` target rule. Targets are on the indicator's measured quantity (level, increment or growth, as "
-    "the scenario says). A row with an empty `target` is left out.",
+    "the scenario says).",
     required=False, key=("unit", "indicator", "year"), key_what="target",
     columns=(
         _id("unit", "单位编码", "单位编码", "a unit id", "unit id", **_UNIT_REF),

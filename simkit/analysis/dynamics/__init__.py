@@ -25,7 +25,7 @@ from ..stats import wilson
 from .behaviour import Behaviour, EffortResponse, HoldBack
 from .growth import BLOCK, BOUNDED_UNITS, AssignedTargets, CommonShock, OwnGrowth, UserGrowth, estimate_growth
 from .paths import default_memory
-from .project import LadderStart, LeftOut, NoAdjustments, Options, Projection, Tracked, project
+from .project import LadderStart, LeftOut, NoAdjustments, Projection, Tracked, project
 
 __all__ = [
     "BLOCK",
@@ -38,7 +38,6 @@ __all__ = [
     "LadderStart",
     "LeftOut",
     "NoAdjustments",
-    "Options",
     "OwnGrowth",
     "Projection",
     "Tracked",

@@ -191,6 +191,11 @@ class GrowthModel:
     cells: np.ndarray
     n_cells: int
 
+    def of(self, rows: np.ndarray, leaves: np.ndarray) -> CellGrowth:
+        """The growth parameters of some units (``rows``) and leaves."""
+        cells = np.ix_(rows, leaves)
+        return CellGrowth(self.mu[cells], self.sd[cells], self.cells[cells], self.lo[leaves], self.hi[leaves])
+
     def table(self, plan: Plan) -> pd.DataFrame:
         """The drift/volatility table: unit, name, indicator, drift, volatility, source (estimated / user)."""
         data = plan.data
@@ -343,25 +348,35 @@ class Block:
             self.rng.standard_normal((min(step, rows - a), self.n_cells))
 
 
-def step(prev: np.ndarray, mu: np.ndarray, sd: np.ndarray, cells: np.ndarray, eps: np.ndarray,
-         shock: np.ndarray | float, lo: np.ndarray, hi: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """One year of growth of (rows, U, L) values into ``out``; returns the log growth ``g``
-    (``μ + σ·ε + c``).
+@dataclass(frozen=True)
+class CellGrowth:
+    """The growth parameters of some units × leaves (a part of the plan): drift, volatility, each cell's column
+    in the draws (−1: none), and the leaves' bounds."""
 
-    >>> out = np.empty((1, 1, 1))
-    >>> g = step(np.full((1, 1, 1), 100.0), np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1), int),
-    ...          np.array([[np.log(1.1)]]), 0.0, np.zeros(1), np.full(1, np.inf), out)
-    >>> round(float(out[0, 0, 0]), 6)
-    110.0
-    """
-    g = eps[:, cells]
-    if (cells < 0).any():
-        g = np.where(cells >= 0, g, 0.0)
-    # In place, in the order μ + σ·ε + c: the same digits as the expression.
-    np.multiply(sd, g, out=g)
-    np.add(mu, g, out=g)
-    np.add(g, shock, out=g)
-    x = np.exp(g)
-    np.multiply(prev, x, out=x)
-    np.clip(x, lo, hi, out=out)  # one write into ``out``, which may be a strided view
-    return g
+    mu: np.ndarray  # (U, L)
+    sd: np.ndarray  # (U, L)
+    cells: np.ndarray  # (U, L)
+    lo: np.ndarray  # (L,)
+    hi: np.ndarray  # (L,)
+
+    def step(self, prev: np.ndarray, eps: np.ndarray, shock: np.ndarray | float, out: np.ndarray) -> np.ndarray:
+        """One year of growth of (rows, U, L) values into ``out``; returns the log growth ``g = μ + σ·ε + c``.
+
+        >>> g = CellGrowth(np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1), int), np.zeros(1), np.full(1, np.inf))
+        >>> out = np.empty((1, 1, 1))
+        >>> _ = g.step(np.full((1, 1, 1), 100.0), np.array([[np.log(1.1)]]), 0.0, out)
+        >>> round(float(out[0, 0, 0]), 6)
+        110.0
+        """
+        g = eps[:, self.cells]
+        if (self.cells < 0).any():
+            g = np.where(self.cells >= 0, g, 0.0)
+        # In place, in the order μ + σ·ε + c: the same digits as that expression.
+        np.multiply(self.sd, g, out=g)
+        np.add(self.mu, g, out=g)
+        np.add(g, shock, out=g)
+        x = np.exp(g)
+        np.multiply(prev, x, out=x)
+        np.maximum(x, self.lo, out=x)  # np.clip's numbers (NaN stays NaN), in less time
+        np.minimum(x, self.hi, out=out)  # one write into ``out``, which may be a strided view
+        return g

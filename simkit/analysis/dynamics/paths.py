@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -23,8 +24,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ...engine.aggregate import all_arithmetic
 from ...engine.compile import Inputs, Plan, compile_plan, inputs_of
 from ...engine.stages import (
+    Issue,
     LeafStage,
     LookBackStart,
     TotalStage,
@@ -37,16 +40,21 @@ from ...engine.stages import (
 from ...errors import RuleInputError, SimkitError
 from ...schema.levers import SetValue, restrict_to
 from .behaviour import Behaviour, EffortResponse, respond
-from .growth import BLOCK, Block, GrowthModel, step
+from .growth import BLOCK, Block, CellGrowth, GrowthModel
 
 #: Default memory budget: this share of the machine's available memory, at most ``MEMORY_CAP`` bytes.
 MEMORY_SHARE = 0.25
 MEMORY_CAP = 2 << 30
+#: Working memory of one chunk at most, whatever the budget: larger chunks are no faster (on the bundled data
+#: they are slower: their arrays no longer fit the processor's caches).
+CHUNK_CAP = 128 << 20
 
-# Bytes of working memory per path, per cell-year of the largest part's leaf stage (measured with tracemalloc
-# on the bundled data, rounded up), and per cell-year and measure when it keeps measured values and targets.
-_LEAF_BYTES = 200
-_DETAIL_BYTES = 56
+# Bytes of working memory per path (see ``per_path_bytes``): in the leaf stage per measured cell-year, per
+# cell-year, and per cell-year and measure of its kept detail; per unit-year for totals, ranks, money and look-back.
+_MEASURE_BYTES = 56
+_CELL_BYTES = 24
+_DETAIL_BYTES = 24
+_UNIT_BYTES = 256
 
 
 def default_memory() -> int:
@@ -88,11 +96,7 @@ class Part:
     inputs: Inputs = field(repr=False)
     detail: bool
     tracked: Detail | None = field(repr=False)
-    mu: np.ndarray = field(repr=False)
-    sd: np.ndarray = field(repr=False)
-    cells: np.ndarray = field(repr=False)
-    lo: np.ndarray = field(repr=False)
-    hi: np.ndarray = field(repr=False)
+    growth: CellGrowth = field(repr=False)
 
     @property
     def whole(self) -> bool:
@@ -116,7 +120,7 @@ def projected_inputs(plan: Plan, assigned: np.ndarray, years: int) -> Inputs:
     its paths' values there), the given assigned targets (U, L, T0 + years), and no bonus or deduction
     points and no table vetoes in projected years."""
     obs = inputs_of(plan)
-    u, n_l, t0 = obs.values.shape
+    u, n_l, _ = obs.values.shape
     values = np.concatenate([obs.values, np.full((u, n_l, years), np.nan)], axis=-1)
 
     def pad(a: np.ndarray, fill: object) -> np.ndarray:
@@ -124,6 +128,19 @@ def projected_inputs(plan: Plan, assigned: np.ndarray, years: int) -> Inputs:
 
     return Inputs(values, assigned, pad(obs.bonus, 0.0), pad(obs.deduction, 0.0), pad(obs.veto, False),
                   pad(obs.veto_reason, ""))
+
+
+def _branches(plan: Plan, leaves: Sequence[str]) -> list[str]:
+    """The leaves and every node above them: what ``restrict_to`` and ``subset_indicators`` keep."""
+    ind = plan.data.indicators
+    parent_of = {i: p for i, p in zip(ind["indicator"], ind["parent"], strict=True) if isinstance(p, str)}
+    keep: set[str] = set()
+    for leaf in leaves:
+        node: str | None = leaf
+        while node is not None:
+            keep.add(node)
+            node = parent_of.get(node)
+    return sorted(keep)
 
 
 def _track_plans(plan: Plan) -> list[tuple[Plan, np.ndarray, np.ndarray]] | None:
@@ -134,20 +151,13 @@ def _track_plans(plan: Plan) -> list[tuple[Plan, np.ndarray, np.ndarray]] | None
     tracks = list(dict.fromkeys(units["track"]))
     if len(tracks) < 2 or units.groupby("group")["track"].nunique().max() > 1:
         return None
-    ind = data.indicators
-    parent_of = {i: p for i, p in zip(ind["indicator"], ind["parent"], strict=True) if isinstance(p, str)}
     out = []
     for tr in tracks:
         rows = np.flatnonzero(units["track"].to_numpy() == tr)
-        keep: set[str] = set()
-        for k in np.flatnonzero(tree.applicable[rows].any(axis=0)):
-            name: str | None = tree.leaves[k]
-            while name is not None:
-                keep.add(name)
-                name = parent_of.get(name)
-        sub_data = data.subset_units(list(units["unit"].iloc[rows])).subset_indicators(sorted(keep))
+        keep = _branches(plan, [tree.leaves[k] for k in np.flatnonzero(tree.applicable[rows].any(axis=0))])
         try:
-            sub = compile_plan(restrict_to(plan.scenario, sorted(keep)), sub_data)
+            sub = compile_plan(restrict_to(plan.scenario, keep),
+                               data.subset_units(list(units["unit"].iloc[rows])).subset_indicators(keep))
         except (SimkitError, ValueError):
             return None
         out.append((sub, rows, np.array([tree.leaves.index(n) for n in sub.tree.leaves], dtype=int)))
@@ -157,18 +167,10 @@ def _track_plans(plan: Plan) -> list[tuple[Plan, np.ndarray, np.ndarray]] | None
 def _detail(sub: Plan, assigned: np.ndarray, years: int, track: Sequence[str]) -> Detail | None:
     """The plan of ``sub``'s tracked leaves (weights set relative: a few leaves cannot keep the points of a
     whole tree, and the leaf stage reads no weight); None if it does not compile."""
-    data = sub.data
-    ind = data.indicators
-    parent_of = {i: p for i, p in zip(ind["indicator"], ind["parent"], strict=True) if isinstance(p, str)}
-    keep: set[str] = set()
-    for name in (lf for lf in sub.tree.leaves if lf in track):
-        node: str | None = name
-        while node is not None:
-            keep.add(node)
-            node = parent_of.get(node)
+    keep = _branches(sub, [lf for lf in sub.tree.leaves if lf in track])
     try:
-        scenario = SetValue(paths=("weights.mode",), value="relative").apply(restrict_to(sub.scenario, sorted(keep)))
-        plan = compile_plan(scenario, data.subset_indicators(sorted(keep)))
+        scenario = SetValue(paths=("weights.mode",), value="relative").apply(restrict_to(sub.scenario, keep))
+        plan = compile_plan(scenario, sub.data.subset_indicators(keep))
     except (SimkitError, ValueError):
         return None
     leaves = np.array([sub.tree.leaves.index(n) for n in plan.tree.leaves], dtype=int)
@@ -187,18 +189,21 @@ def make_parts(plan: Plan, assigned: np.ndarray, growth: GrowthModel, years: int
     for sub, rows, leaves in pieces:
         kept = {tree.leaves[k] for k in leaves}
         cells = np.ix_(rows, leaves)
+        tracked = bool(kept & set(track))
         parts.append(Part(
             plan=sub, units=rows, leaves=leaves,
             nodes=np.array([tree.index(n) for n in sub.tree.nodes], dtype=int),
             conditions=np.array([k for k, c in enumerate(conditions) if sub is plan or c.indicator in kept],
                                 dtype=int),
-            inputs=projected_inputs(sub, assigned[cells], years),
-            detail=any(tree.leaves[k] in track for k in leaves),
-            tracked=_detail(sub, assigned[cells], years, track) if any(tree.leaves[k] in track for k in leaves)
-            else None,
-            mu=growth.mu[cells], sd=growth.sd[cells], cells=growth.cells[cells], lo=growth.lo[leaves],
-            hi=growth.hi[leaves]))
+            inputs=projected_inputs(sub, assigned[cells], years), detail=tracked,
+            tracked=_detail(sub, assigned[cells], years, track) if tracked else None,
+            growth=growth.of(rows, leaves)))
     return tuple(parts)
+
+
+def issue_mask(issue: Issue, leaf: LeafStage) -> np.ndarray:
+    """An issue's cells as (D, Y, U, k) (a scoring rule's refusal comes with the draws and years flattened)."""
+    return issue.mask.reshape(*leaf.share.shape[:2], *issue.mask.shape[-2:])
 
 
 def observed_targets(part: Part, t0: int) -> np.ndarray:
@@ -208,38 +213,46 @@ def observed_targets(part: Part, t0: int) -> np.ndarray:
     assert leaf.target is not None
     bad = np.zeros(t0, dtype=bool)
     for issue in leaf.issues:
-        bad[issue.years()] = True
+        bad[issue_mask(issue, leaf).any(axis=(0, 2, 3))] = True
     return np.where(bad[None, :, None, None, None], np.nan, leaf.target)
 
 
 # ============================================================================================= memory
-def per_path_bytes(parts: Sequence[Part], years: int, n_cells: int, n_tracked: int) -> int:
-    """Working memory of one path in a chunk: every part's values over all years, the largest part's leaf
-    stage, the totals of every unit and node, one year of random numbers, and the chunk's outputs."""
-    t = parts[0].inputs.values.shape[-1]
-    plan = parts[0].plan
-    values = sum(p.inputs.values.size for p in parts)
-    leaf = max(years * p.inputs.values[..., 0].size
-               * (_LEAF_BYTES + _DETAIL_BYTES * len(p.plan.rule_sets[0].rule.measures) * 3 * p.detail)
-               for p in parts)
-    n_units = sum(len(p.units) for p in parts)
-    n_nodes = max(len(plan.tree.nodes), max(int(p.nodes.max()) + 1 for p in parts))
-    totals = years * n_units * (n_nodes + 24)
-    tracked = years * n_units * 8 * n_tracked
-    del t
-    return int(8 * (values + totals + n_cells + tracked) + leaf)
+def per_path_bytes(plan: Plan, parts: Sequence[Part], years: int, n_cells: int, n_tracked: int,
+                   behaviour: bool) -> int:
+    """Working memory of one path in a chunk (an upper estimate): every part's values over all years, the
+    largest part's leaf stage, the totals, ranks, money and look-back of every unit, the tracked arrays and
+    one year of random numbers.
+
+    The leaf stage takes about ``_MEASURE_BYTES`` per measured cell-year (a blend of two measures counts
+    twice), ``_CELL_BYTES`` per cell-year and, when it keeps measured values and targets, ``_DETAIL_BYTES`` per
+    cell-year and measure (measured with ``tracemalloc`` on the bundled data and on 200 synthetic units, and
+    rounded up).
+    """
+    values = 8 * sum(p.inputs.values.size for p in parts)
+
+    def leaf(p: Part, ny: int, detail: bool) -> int:
+        u, n_l = p.inputs.values.shape[:2]
+        measured = sum(len(rs.leaves) * len(rs.rule.measures) for rs in p.plan.rule_sets)
+        n_m = len({m for rs in p.plan.rule_sets for m in rs.rule.measures})
+        return ny * u * (_MEASURE_BYTES * measured + _CELL_BYTES * n_l + detail * _DETAIL_BYTES * n_m * n_l)
+
+    leaves = max(max(leaf(p, years, p.detail and p.tracked is None), leaf(p, 1, behaviour)) for p in parts)
+    nodes = len(plan.tree.nodes) if plan.scenario.ranking.tie_break else 0
+    totals = years * len(plan.data.unit_ids) * (_UNIT_BYTES + 8 * nodes + 8 * n_tracked)
+    return int(values + leaves + totals + 8 * n_cells)
 
 
 def chunks(paths: int, per_path: int, memory: int) -> list[tuple[tuple[int, int, int], ...]]:
     """Chunks of paths: each a run of (block, first row, end row) segments of the random stream's blocks,
-    at most ``memory // per_path`` paths (at least one), whole blocks where they fit.
+    at most ``min(memory, CHUNK_CAP) // per_path`` paths (at least one), whole blocks where they fit.
 
     >>> chunks(1200, 1, 10**9)
     [((0, 0, 500), (1, 0, 500), (2, 0, 200))]
     >>> chunks(700, 1, 300)
     [((0, 0, 250),), ((0, 250, 500),), ((1, 0, 200),)]
     """
-    size = max(1, memory // max(per_path, 1))
+    size = max(1, min(memory, CHUNK_CAP) // max(per_path, 1))
     blocks = [(k, min(BLOCK, paths - k * BLOCK)) for k in range(math.ceil(paths / BLOCK))]
     out: list[tuple[tuple[int, int, int], ...]] = []
     if size >= BLOCK:
@@ -250,7 +263,7 @@ def chunks(paths: int, per_path: int, memory: int) -> list[tuple[tuple[int, int,
     for k, n in blocks:
         pieces = math.ceil(n / size)
         edges = [round(j * n / pieces) for j in range(pieces + 1)]
-        out.extend(((k, a, b),) for a, b in zip(edges[:-1], edges[1:], strict=True))
+        out.extend(((k, a, b),) for a, b in itertools.pairwise(edges))
     return out
 
 
@@ -272,11 +285,12 @@ class Setup:
 
 @dataclass
 class Chunk:
-    """One chunk's outputs: variables (b, Y, U), tracked arrays, the money's base and budget, and the cells
-    left out (kind, measure, message, year index, unit index, leaf, paths)."""
+    """One chunk's outputs: variables (b, Y, U), tracked arrays, the money's base and budget, the cells left
+    out (kind, measure, message, year index, unit index, leaf, paths) and the paths with any (``affected``)."""
 
     variables: dict[str, np.ndarray]
     tracked: dict[str, dict[str, np.ndarray]]
+    affected: np.ndarray
     base: np.ndarray | None = None
     budget: float | None = None
     left_out: list[tuple[str, str, str, int, int, str, int]] = field(default_factory=list)
@@ -295,13 +309,15 @@ def _draws(blocks: dict[int, Block], segments: Sequence[tuple[int, int, int]], y
 def _record(out: Chunk, part: Part, kind: str, measure: str, message: str, mask: np.ndarray,
             leaves: np.ndarray) -> None:
     """Count the paths of each (year, unit, leaf) cell of ``mask`` (b, Y, U_p, k) that was left out."""
+    out.affected |= mask.any(axis=(1, 2, 3))
     counts = mask.sum(axis=0)
     for y, u, j in zip(*np.nonzero(counts), strict=True):
         out.left_out.append((kind, measure, message, int(y), int(part.units[u]),
                              part.plan.tree.leaves[leaves[j]], int(counts[y, u, j])))
 
 
-def _totals(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: Chunk) -> TotalStage:
+def _refusing(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: Chunk, rows: np.ndarray,
+              ) -> TotalStage:
     """The part's totals; an aggregation that refuses some scores (a geometric mean of a 0) leaves those
     leaves out on those paths, recorded, as the leaf stage does for a scoring rule."""
     tree = part.plan.tree
@@ -317,9 +333,45 @@ def _totals(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: Chu
             cells = cells.reshape(leaf.share.shape) & ~np.isnan(leaf.share)
             if not cells.any():
                 raise
-            _record(out, part, "aggregation", "", exc.message, cells, np.arange(tree.n_leaves))
+            full = np.zeros((len(out.affected), *cells.shape[1:]), dtype=bool)
+            full[rows] = cells
+            _record(out, part, "aggregation", "", exc.message, full, np.arange(tree.n_leaves))
             leaf = replace(leaf, share=np.where(cells, np.nan, leaf.share))
     raise AssertionError("unreachable: every retry leaves out at least one cell")
+
+
+def _draw_rows(leaf: LeafStage, rows: np.ndarray) -> LeafStage:
+    """The leaf stage of some draws only (what the totals read: values and shares)."""
+    return replace(leaf, value=leaf.value[rows], share=leaf.share[rows], measured=None, target=None,
+                   part_share=None, issues=())
+
+
+def _totals(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: Chunk, odd: np.ndarray,
+            ) -> TotalStage:
+    """The part's totals of every path of the chunk.
+
+    The collapsed aggregation (an arithmetic tree) serves a batch whose paths miss the same cells; paths with
+    cells left out (``odd``) would send the whole batch to the level-by-level means, whose last digits differ,
+    so that a path's score would depend on which paths share its chunk.  They are aggregated one by one.
+    """
+    rows = np.arange(leaf.share.shape[0])
+    if not odd.any() or not all_arithmetic(part.plan.tree):
+        return _refusing(part, inputs, leaf, ts, out, rows)
+    groups = [rows[~odd], *([r] for r in rows[odd])]
+    pieces = [(g, _refusing(part, inputs, _draw_rows(leaf, np.asarray(g)), ts, out, np.asarray(g)))
+              for g in groups if len(g)]
+    first = pieces[0][1]
+
+    def merged(name: str) -> np.ndarray | None:
+        if getattr(first, name) is None:
+            return None
+        arr = np.empty((len(rows), *getattr(first, name).shape[1:]), dtype=getattr(first, name).dtype)
+        for g, tot in pieces:
+            arr[g] = getattr(tot, name)
+        return arr
+
+    return TotalStage(merged("node_score"), None, *(merged(n) for n in ("base", "bonus", "deduction", "vetoed",
+                                                                        "veto_condition", "final")))
 
 
 def _assemble(plan: Plan, parts: Sequence[Part], totals: Sequence[TotalStage], shape: tuple[int, int, int],
@@ -368,7 +420,7 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
     shape = (b, ny, n_u)
     out = Chunk({}, {ind: {name: np.full(shape, np.nan)
                            for name in ("value", "share", *(f"{k}.{m}" for m in ms for k in ("measured", "target")))}
-                     for ind, (_, ms) in s.track.items()})
+                     for ind, (_, ms) in s.track.items()}, np.zeros(b, dtype=bool))
     xs = []
     for p in s.parts:
         x = np.empty((b, *p.inputs.values.shape))
@@ -382,12 +434,13 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
         shock = s.growth.shock_path[y] + (0.0 if z is None else z)
         shock = np.reshape(shock, (-1, 1, 1))
         for k, (p, x) in enumerate(zip(s.parts, xs, strict=True)):
-            g = step(x[..., t - 1], p.mu, p.sd, p.cells, eps, shock, p.lo, p.hi, x[..., t])
+            g = p.growth.step(x[..., t - 1], eps, shock, x[..., t])
             if not s.behaviour:
                 continue
             # The response reads the year's targets, then the year is evaluated again with its values.
             leaf = leaf_stage(p.plan, inputs[k], [t])
-            x[..., t] = respond(p.plan, leaf, s.behaviour, x[..., t - 1], x[..., t], g, (p.lo, p.hi), previous[k])
+            x[..., t] = respond(p.plan, leaf, s.behaviour, x[..., t - 1], x[..., t], g, (p.growth.lo, p.growth.hi),
+                                previous[k])
             leaf = leaf_stage(p.plan, inputs[k], [t])
             previous[k] = leaf.target[:, 0]  # type: ignore[index]
             _keep_tracked(s, k, p.plan, leaf, slice(y, y + 1), out)
@@ -403,9 +456,12 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
             d_inputs = Inputs(x, d.inputs.assigned, d.inputs.bonus, d.inputs.deduction, d.inputs.veto,
                               d.inputs.veto_reason)
             _keep_tracked(s, k, d.plan, leaf_stage(d.plan, d_inputs, ts), slice(None), out)
+        odd = np.zeros(b, dtype=bool)
         for issue in leaf.issues:
-            _record(out, p, issue.kind, issue.measure, issue.message, issue.mask, p.plan.rule_sets[issue.rule_set].leaves)
-        totals.append(_totals(p, inputs[k], leaf, ts, out))
+            mask = issue_mask(issue, leaf)
+            odd |= mask.any(axis=(1, 2, 3))
+            _record(out, p, issue.kind, issue.measure, issue.message, mask, p.plan.rule_sets[issue.rule_set].leaves)
+        totals.append(_totals(p, inputs[k], leaf, ts, out, odd))
         del leaf
     xs.clear()
     full = _assemble(s.plan, s.parts, totals, shape)
@@ -422,7 +478,7 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
             v.update(payout=cash.payout, scale=cash.scale)
             out.base, out.budget = cash.base, cash.budget
         if cash.slots is not None:
-            v["award_slots"] = cash.slots.astype(np.float32)
+            v["award_slots"] = cash.slots.astype(np.int32)  # whole slots
     if cons.progress is not None or cons.accountability is not None:
         start = None if s.start is None else LookBackStart(*(np.broadcast_to(a, (b, n_u)) for a in (
             s.start.rank, s.start.score, s.start.bottom_years)))

@@ -86,7 +86,16 @@ class Tracked:
 @dataclass(frozen=True)
 class Projection:
     """The outcome of ``project``: ``result`` (draw = path, year = projected year), the tracked indicators,
-    the growth table, the assumptions and the cells left out (``issues``)."""
+    the growth table, the assumptions and the cells left out (``issues``).
+
+    >>> import simkit
+    >>> p = project(simkit.load_scenario("yiyang_2018_reform"), years=3, paths=50, seed=2, units=["区县市"])
+    >>> p.paths, p.years[-1], len(p.issues)
+    (50, 2021, 0)
+    >>> b = p.bottom_persistence().set_index("name")
+    >>> bool(0 <= b.loc["大通湖区", "p_at_least_m"] <= 1), list(p.rank_summary().columns)[4:6]
+    (True, ['mean_rank', 'median_rank'])
+    """
 
     result: Result = field(repr=False)
     seed: int
@@ -392,47 +401,18 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
     setup = Setup(plan, parts, growth, t0, opts.years, opts.behaviour, start,
                   last_targets(parts, opts.behaviour, t0, observed), track_map)
 
-    per_path = per_path_bytes(parts, opts.years, growth.n_cells, sum(2 + 2 * len(m) for _, m in track_map.values()))
-    memory = opts.memory if opts.memory is not None else default_memory()
-    plan_chunks = chunks(opts.paths, per_path, memory)
-    # A block split over chunks keeps its random numbers when they fit in a quarter of the budget (else it
-    # draws them twice); the chunks then share the rest.
-    kept = Block.kept_bytes(opts.years, growth.n_cells)
-    keep = len(plan_chunks[0]) == 1 and plan_chunks[0][0][2] < min(BLOCK, opts.paths) and kept <= memory // 4
-    if keep:
-        plan_chunks = chunks(opts.paths, per_path, memory - kept)
-    blocks = {k: Block(opts.seed, k, min(BLOCK, opts.paths - k * BLOCK), opts.years, growth.n_cells, growth.shock_sd,
-                       keep=keep) for k in range(-(-opts.paths // BLOCK))}
-    variables: dict[str, np.ndarray] = {}
-    tracked_arrays: dict[str, dict[str, np.ndarray]] = {}
-    left_out: dict[tuple, int] = {}
-    base = budget = None
-    row = 0
-    for segments in plan_chunks:
-        out = evaluate_chunk(setup, blocks, segments)
-        b = sum(stop - a for _, a, stop in segments)
-        for name, arr in out.variables.items():
-            if name not in variables:
-                variables[name] = np.empty((opts.paths, *arr.shape[1:]), dtype=arr.dtype)
-            variables[name][row : row + b] = arr
-        for ind, arrays in out.tracked.items():
-            dest = tracked_arrays.setdefault(ind, {})
-            for name, arr in arrays.items():
-                if name not in dest:
-                    dest[name] = np.empty((opts.paths, *arr.shape[1:]))
-                dest[name][row : row + b] = arr
-        for *key, n in out.left_out:
-            left_out[tuple(key)] = left_out.get(tuple(key), 0) + n
-        base, budget = out.base if out.base is not None else base, out.budget if out.budget is not None else budget
-        row += b
-    if base is not None:
-        variables["bonus_base"] = base
+    n_tracked = sum(2 + 2 * len(m) for _, m in track_map.values())
+    per_path = per_path_bytes(plan, parts, opts.years, growth.n_cells, n_tracked, bool(opts.behaviour))
+    got = _run(setup, opts, per_path, opts.memory if opts.memory is not None else default_memory())
+    variables = got.variables
+    if got.base is not None:
+        variables["bonus_base"] = got.base
 
     proj_years = tuple(data.years[-1] + k for k in range(1, opts.years + 1))
-    result = Result(plan, projected_inputs(plan, asg, opts.years), proj_years, variables, budget_total=budget,
-                    focus=None)
-    tracked = _tracked(plan, parts, track_map, tracked_arrays, observed, obs.values)
-    issues = _issue_table(plan, proj_years, left_out)
+    result = Result(plan, projected_inputs(plan, asg, opts.years), proj_years, variables,
+                    budget_total=got.budget, focus=None)
+    tracked = _tracked(plan, parts, track_map, got.tracked, observed, obs.values)
+    issues = _issue_table(plan, proj_years, got.left_out)
     notes: list[Any] = list(growth.assumptions(opts.drift is not None, opts.volatility is not None,
                                                data.synthetic))
     if has_assigned:
@@ -442,8 +422,56 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
         notes.append(ladder)
     notes += list(opts.behaviour)
     if len(issues):
-        notes.append(LeftOut(int(issues["paths"].sum()), int(issues["paths"].max())))
+        notes.append(LeftOut(int(issues["paths"].sum()), got.affected))
     return Projection(result, opts.seed, tracked, growth.table(plan), tuple(notes), issues)
+
+
+@dataclass
+class _Collected:
+    """Every chunk's outputs, put together: variables and tracked arrays over all paths, the cells left out
+    (counted over paths), the paths with any, and the money's base and budget."""
+
+    variables: dict[str, np.ndarray] = field(default_factory=dict)
+    tracked: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    left_out: dict[tuple, int] = field(default_factory=dict)
+    affected: int = 0
+    base: np.ndarray | None = None
+    budget: float | None = None
+
+
+def _run(setup: Setup, opts: Options, per_path: int, memory: int) -> _Collected:
+    """Evaluate every chunk of paths within the memory budget and put their outputs together."""
+    plan_chunks = chunks(opts.paths, per_path, memory)
+    # A block split over chunks keeps its random numbers when they fit in a quarter of the budget (else it
+    # runs through them twice); the chunks then share the rest.
+    kept = Block.kept_bytes(opts.years, setup.growth.n_cells)
+    keep = plan_chunks[0][0][2] < min(BLOCK, opts.paths) and kept <= memory // 4
+    if keep:
+        plan_chunks = chunks(opts.paths, per_path, memory - kept)
+    blocks = {k: Block(opts.seed, k, min(BLOCK, opts.paths - k * BLOCK), opts.years, setup.growth.n_cells,
+                       setup.growth.shock_sd, keep=keep) for k in range(-(-opts.paths // BLOCK))}
+    got = _Collected()
+    row = 0
+    for segments in plan_chunks:
+        out = evaluate_chunk(setup, blocks, segments)
+        b = sum(stop - a for _, a, stop in segments)
+        for name, arr in out.variables.items():
+            if name not in got.variables:
+                got.variables[name] = np.empty((opts.paths, *arr.shape[1:]), dtype=arr.dtype)
+            got.variables[name][row : row + b] = arr
+        for ind, arrays in out.tracked.items():
+            dest = got.tracked.setdefault(ind, {})
+            for name, arr in arrays.items():
+                if name not in dest:
+                    dest[name] = np.empty((opts.paths, *arr.shape[1:]))
+                dest[name][row : row + b] = arr
+        got.affected += int(out.affected.sum())
+        for *key, n in out.left_out:
+            got.left_out[tuple(key)] = got.left_out.get(tuple(key), 0) + n
+        if out.base is not None:
+            got.base, got.budget = out.base, out.budget
+        row += b
+    return got
 
 
 def _track_map(plan: Plan, parts, track: Sequence[str]) -> dict[str, tuple[int, tuple[str, ...]]]:

@@ -64,16 +64,25 @@ class Tally:
     last: np.ndarray  # (U,) draws ranked last in the group
     payout_fen: np.ndarray | None = None  # (U,) Σ payout in fen
     slot_hist: np.ndarray | None = None  # (U, S + 1), S the most slots seen
-    payout_rows: dict[int, np.ndarray] = field(default_factory=dict)  # first draw → (m, U) payouts kept
-    shift_rows: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)  # Sobol: Σ_u |Δrank| by matrix
+    payout_rows: np.ndarray | None = None  # (m, U) payouts of the draws payout_from … payout_from + m − 1
+    payout_from: int = 0
+    shift_rows: dict[str, np.ndarray] = field(default_factory=dict)  # Sobol: Σ_u |Δrank| per draw, by matrix
+    shift_from: int = 0  # the draw of the shift rows' first entry
     unit_sums: dict[str, np.ndarray] = field(default_factory=dict)  # Sobol on each unit's rank: integer sums
 
     @classmethod
-    def zeros(cls, p: UncertaintyProblem) -> Tally:
-        """An empty tally (the running total starts from it)."""
+    def zeros(cls, p: UncertaintyProblem, options: RunOptions | None = None) -> Tally:
+        """An empty tally: the running total starts from it, with room for the rows it keeps (``options``)."""
         u = p.n_units
-        return cls(np.zeros((u, p.max_rank + 1), dtype=np.int64), np.zeros((u, len(p.grade_names) + 1), np.int64),
-                   np.zeros(u, dtype=np.int64))
+        out = cls(np.zeros((u, p.max_rank + 1), dtype=np.int64), np.zeros((u, len(p.grade_names) + 1), np.int64),
+                  np.zeros(u, dtype=np.int64))
+        if options is not None:  # rows are filled in place as blocks arrive (no copy at the end)
+            if p.has_bonus and options.kept_payouts:
+                out.payout_rows = np.empty((options.kept_payouts, u))
+            if options.sobol_n:
+                out.shift_rows = {k: np.empty(options.sobol_n, dtype=np.int64)
+                                  for k in ("A", "B", *(g.label for g in p.groups))}
+        return out
 
     @classmethod
     def of(cls, p: UncertaintyProblem, parts: Parts, start: int, options: RunOptions) -> Tally:
@@ -91,7 +100,7 @@ class Tally:
                 for sel, r in parts:
                     k = sel < m
                     rows[sel[k]] = r["payout"][k, 0]
-            out.payout_rows = {start: rows}
+            out.payout_rows, out.payout_from = rows, start
         return out
 
     @classmethod
@@ -138,9 +147,13 @@ class Tally:
             self.payout_fen = other.payout_fen.copy() if self.payout_fen is None else self.payout_fen + other.payout_fen
         if other.slot_hist is not None:
             self.slot_hist = _add_wider(self.slot_hist, other.slot_hist)
-        self.payout_rows.update(other.payout_rows)
+        if other.payout_rows is not None:
+            self.payout_rows, self.payout_from = _put(self.payout_rows, self.payout_from, other.payout_rows,
+                                                      other.payout_from)
         for k, v in other.shift_rows.items():
-            self.shift_rows.setdefault(k, {}).update(v)
+            self.shift_rows[k], start = _put(self.shift_rows.get(k), self.shift_from, v, other.shift_from)
+        if other.shift_rows:
+            self.shift_from = start
         for k, v in other.unit_sums.items():
             self.unit_sums[k] = self.unit_sums[k] + v if k in self.unit_sums else v
         return self
@@ -156,13 +169,24 @@ def _add_wider(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     return a
 
 
-def _stacked(rows: Mapping[int, np.ndarray], n: int) -> np.ndarray:
-    """Kept rows in draw order (they cover draws 0 … n − 1)."""
-    first = rows[min(rows)]
-    out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-    for start, v in rows.items():
-        out[start : start + len(v)] = v
-    return out
+def _put(rows: np.ndarray | None, start: int, new: np.ndarray, new_start: int) -> tuple[np.ndarray, int]:
+    """Per-draw rows (of draws ``start`` …) with the rows of draws ``new_start`` … in them: written in place
+    when they fall inside (the running total's rows, made room for), else appended (a block's parts in turn)."""
+    if rows is None:
+        return new, new_start
+    lo = new_start - start
+    if lo >= 0 and lo + len(new) <= len(rows):
+        rows[lo : lo + len(new)] = new
+        return rows, start
+    if lo == len(rows):
+        return np.concatenate([rows, new]), start
+    raise ValueError(f"rows of draws {new_start}… do not follow the rows of draws {start}…{start + len(rows) - 1}")
+
+
+def _column_quantiles(rows: np.ndarray, qs: list[float], width: int = 256) -> np.ndarray:
+    """``np.quantile(rows, qs, axis=0)``, a few columns at a time (numpy sorts a copy: this bounds it)."""
+    return np.concatenate([np.quantile(rows[:, k : k + width], qs, axis=0) for k in range(0, rows.shape[1], width)],
+                          axis=1)
 
 
 # ============================================================================================ Sobol
@@ -230,7 +254,7 @@ def sobol_tally(p: UncertaintyProblem, f_a: np.ndarray, f_b: np.ndarray, f_ab: M
         sums[f"d:{g}"] = (f - f_a).sum(axis=0)
         sums[f"q:{g}"] = ((f_a - f) ** 2).sum(axis=0)
     empty = Tally.zeros(p)
-    empty.shift_rows = {k: {start: v} for k, v in shifts.items()}
+    empty.shift_rows, empty.shift_from = shifts, start
     empty.unit_sums = sums
     return empty
 
@@ -329,7 +353,7 @@ class UncertaintyResult:
         if t.payout_fen is not None:
             df["nominal_payout"] = self.nominal["payout"][0, 0]
             df["mean_payout"] = t.payout_fen / 100.0 / self.draws
-            qs = np.quantile(_stacked(t.payout_rows, self.options.kept_payouts), [0.5, 0.05, 0.95], axis=0)
+            qs = _column_quantiles(t.payout_rows, [0.5, 0.05, 0.95])
             df["median_payout"], df["q05_payout"], df["q95_payout"] = qs
         if t.slot_hist is not None:
             df["nominal_slots"] = self.nominal["award_slots"][0, 0]
@@ -347,7 +371,7 @@ class UncertaintyResult:
             return None
         labels = [g.label for g in p.groups]
         n = self.options.sobol_n
-        rows = {k: _stacked(v, n) for k, v in t.shift_rows.items()}
+        rows = t.shift_rows
         s = sobol_indices(rows["A"], rows["B"], np.array([rows[g] for g in labels]), seed=self.seed)
         sums = t.unit_sums
         c = sums["all"] / (n * (2 + len(labels)))

@@ -48,6 +48,8 @@ from .spec import SPEC_SOURCE, DataNoise, UncertaintySpec, as_spec, default_spec
 Parts = list[tuple[np.ndarray, Result]]
 
 MAX_COMBINATIONS = 512
+#: Bytes of leaf-stage arrays per block with data noise (larger blocks gain nothing and leave the caches).
+NOISE_BLOCK = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -342,17 +344,18 @@ class UncertaintyProblem:
             ties = len(c.plan.scenario.ranking.tie_break)
             b = 8 * (u * (40 + (len(tree.nodes) if ties else 0)) + 4 * patterns * len(tree.nodes))
             if self.noise is not None:
-                b += 8 * u * tree.n_leaves * (self.t - c.lo + 1 + 14)
+                b += 8 * u * tree.n_leaves * (self.t - c.lo + 1 + 16)
             per = max(per, b)
         return int(per)
 
     def chunk_size(self, memory: float | None = None) -> int:
-        """Draws per block: as many as fit in ``memory`` bytes (default: 1 GiB), and without noise at most about
-        2 MB per (draws × units) array, which keeps the working set in the CPU caches (fastest)."""
-        budget = 2**30 if memory is None else float(memory)
-        fit = int(budget // max(self.bytes_per_draw(), 1))
+        """Draws per block: as many as fit in ``memory`` bytes (default: 1 GiB), and at most about 2 MB per
+        (draws × units) array without noise, 64 MiB of leaf-stage arrays with noise, which keeps the working set
+        near the CPU caches (fastest)."""
+        per = max(self.bytes_per_draw(), 1)
+        fit = int((2**30 if memory is None else float(memory)) // per)
         if self.noise is not None:
-            return int(np.clip(fit, 1, 4096))
+            return int(np.clip(min(fit, NOISE_BLOCK // per), 1, 4096))
         n_nodes = max(len(c.plan.tree.nodes) for c in self.combos.values())
         ties = any(c.plan.scenario.ranking.tie_break for c in self.combos.values())
         cache = int(np.clip(2e6 // (8 * self.n_units * (n_nodes if ties else 1)), 256, 16384))

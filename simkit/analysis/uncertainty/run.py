@@ -185,7 +185,7 @@ def run_uncertainty(scenario: Scenario, data: Dataset | None = None,
 
     from tqdm.auto import tqdm
 
-    total = Tally.zeros(problem)
+    total = Tally.zeros(problem, options)
     bar = tqdm(total=draws, disable=not progress, desc="simkit uncertainty", unit="draw")
 
     def merge(tally: Tally, n: int) -> None:
