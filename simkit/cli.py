@@ -122,6 +122,16 @@ def synthetic_banner(data: Any) -> None:
         click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
 
 
+def warn_missing(result: Any) -> None:
+    """Name every unit with values not reported and what the scenario's policy made of them."""
+    from .present.tables import missing_table
+    from .present.text import missing_warning
+
+    text = missing_warning(missing_table(result))
+    if text:
+        click.echo(click.style(text, fg="yellow"), err=True)
+
+
 def print_ranked(result: Any, lang: str) -> None:
     from .present.tables import ranked_table
 
@@ -164,6 +174,7 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
+    warn_missing(result)
     with output_set(out, result.manifest(), scenario, data_path) as tmp:
         write_csv_safe(results_table(result), tmp / "results.csv")
         write_csv_safe(indicators_table(result), tmp / "indicators.csv")
@@ -258,12 +269,26 @@ def validate(path: Path, data_path: Path | None) -> None:
         plan = compile_plan(sc, data)
         year = sc.year if sc.year is not None else data.years[-1]
         check_year(plan, inputs_of(plan), plan.year_index(year), year)
+        from .engine.evaluate import evaluate
+
+        result = evaluate(sc, data, year)
         click.echo(f"OK: scenario {sc.name!r} is valid and fits the data {data.source} "
                    f"({len(plan.tree.leaves)} indicators, year {year}).")
+        from .present.tables import missing_table
+
+        gaps = missing_table(result, every_year=True)
+        if not gaps.empty:
+            print_table(gaps, "未报送的数据（按缺报规则处理）Values not reported, and the policy applied")
     else:
         data = load_data(path)
         click.echo(f"OK: data set {path} is valid: {len(data.units)} units, {len(data.leaves)} leaf indicators, "
                    f"years {data.years[0]}–{data.years[-1]}, {len(data.observations)} observations.")
+        from .present.tables import data_gaps
+
+        gaps = data_gaps(data)
+        if not gaps.empty:
+            print_table(gaps, f"缺报 Gaps: {int(gaps['missing'].sum())} 个应报而未报的值 values that apply and are "
+                        "missing, per unit and year")
 
 
 @main.command()

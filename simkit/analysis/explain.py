@@ -71,7 +71,7 @@ def explanation(result: Result, unit: str) -> Explanation:
     row = find_unit(result, unit)
     ind = result.indicators
     c = ind[ind["unit"] == row["unit"]][["indicator", "indicator_name", "parent", "weight", "share", "points",
-                                         "measure", "measured", "target"]].copy()
+                                         "measure", "measured", "target", "filled_by"]].copy()
     c["lost"] = (c["weight"] - c["points"]).clip(lower=0)
     c = c.sort_values("points", ascending=False).reset_index(drop=True)
     adj = {"bonus_points": float(row["bonus_points"]), "deduction_points": float(row["deduction_points"])}

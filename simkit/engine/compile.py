@@ -17,6 +17,7 @@ from ..errors import EvaluationError, Problem, ScenarioError
 from ..io.dataset import Dataset
 from ..rules.adjustments import capped
 from ..schema.measures import blend_lag
+from ..schema.missing import POLICY_CODES
 from ..schema.scenario import ResolvedRule, Scenario
 from ..schema.scenario import where as where_of
 from .tree import Tree, build_tree
@@ -36,6 +37,25 @@ class RuleSet:
 
 
 @dataclass(frozen=True)
+class MissingPlan:
+    """Per leaf, what a missing cell gives (codes of ``schema.missing.POLICY_CODES``) and its parameters."""
+
+    code: np.ndarray  # (L,) policy
+    max_years: np.ndarray  # (L,) previous_year: years a value may be carried (0: not carried)
+    then: np.ndarray  # (L,) previous_year: the policy when nothing is found
+    penalty: np.ndarray  # (L,) penalty points per missing cell
+    veto: bool  # a missing value of a veto condition's indicator fires the veto
+
+
+def _missing_plan(scenario: Scenario, tree: Tree) -> MissingPlan:
+    rules = [scenario.missing.rule_for(path) for path in tree.path]
+    code = np.array([POLICY_CODES[r.policy] for r in rules])
+    return MissingPlan(code, np.array([r.max_years if r.policy == "previous_year" else 0 for r in rules]),
+                       np.array([POLICY_CODES[r.then] for r in rules]), np.array([r.penalty for r in rules]),
+                       scenario.missing.veto == "fire" and scenario.missing.policy != "renormalise")
+
+
+@dataclass(frozen=True)
 class Plan:
     """A scenario checked against a data set and laid out as arrays; independent of the evaluation year."""
 
@@ -49,6 +69,7 @@ class Plan:
     history: int  # fewest years before an evaluated one that the rules need (the first evaluable year index)
     back: int | None  # how many years before an evaluated one the rules read; None: a ratchet reads them all
     unit_order: np.ndarray = field(repr=False)  # (U,) −position of each unit id in sorted order (ties by id)
+    missing: MissingPlan = field(repr=False)  # what a missing cell gives
 
     @property
     def where(self) -> str:
@@ -132,12 +153,15 @@ def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
         history = max(history, rs.lag + (rs.rule.target.min_span if needs else 0))
         whole |= rs.rule.target.whole_history
         back = max(back, rs.rule.target.span + rs.lag)
+    missing = _missing_plan(scenario, tree)
+    if int(missing.max_years.max(initial=0)):  # values carried forward are read from earlier years
+        back = back + int(missing.max_years.max())
     if problems:
         raise ScenarioError(problems)
     codes, names = pd.factorize(data.units["group"], sort=False)
     order = -np.argsort(np.argsort(np.array(data.unit_ids, dtype=object))).astype(float)
     return Plan(scenario, data, tree, rule_sets, data.indicator_direction[tree.leaf_data_index],
-                np.asarray(codes), tuple(names), history, None if whole else back, order)
+                np.asarray(codes), tuple(names), history, None if whole else back, order, missing)
 
 
 def inputs_of(plan: Plan) -> Inputs:

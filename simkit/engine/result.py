@@ -22,6 +22,7 @@ import pandas as pd
 from .._version import __version__
 from ..rules.consequences import round_to_total
 from ..rules.ranking import group_rank
+from ..schema.missing import POLICY_CODES
 from ..schema.scenario import Scenario, source_of
 from .compile import Inputs, Plan
 from .stages import Issue, LeafStage, LookBackStage, MoneyStage, RankStage, TotalStage
@@ -31,6 +32,8 @@ from .tree import ROOT
 VARIABLES: dict[str, tuple[str, ...]] = {
     "value": ("draw", "year", "unit", "leaf"),
     "share": ("draw", "year", "unit", "leaf"),
+    "filled": ("draw", "year", "unit", "leaf"),
+    "excluded": ("draw", "year", "unit"),
     "measured": ("draw", "year", "unit", "leaf", "measure"),
     "target": ("draw", "year", "unit", "leaf", "measure"),
     "part_share": ("draw", "year", "unit", "leaf", "measure"),
@@ -66,7 +69,7 @@ def stage_variables(leaf: LeafStage | None, totals: TotalStage | None, ranks: Ra
     out: dict[str, Any] = {}
     if leaf is not None:
         out.update(value=leaf.value, share=leaf.share, measured=leaf.measured, target=leaf.target,
-                   part_share=leaf.part_share)
+                   part_share=leaf.part_share, filled=leaf.filled, excluded=leaf.excluded)
     if totals is not None:
         out.update(node_score=totals.node_score, effective=totals.effective, base_score=totals.base,
                    bonus_points=totals.bonus, deduction_points=totals.deduction, vetoed=totals.vetoed,
@@ -218,6 +221,8 @@ class Result:
             "score": self._now("score"), "base_score": self._now("base_score"),
             "bonus_points": self._now("bonus_points"), "deduction_points": self._now("deduction_points"),
             "vetoed": vetoed,
+            "missing": (self._now("filled") > 0).sum(axis=1) if "filled" in self.variables else 0,
+            "excluded": self._now("excluded") if "excluded" in self.variables else False,
             "veto_reason": self._veto_reasons(veto_reason),
             "rank": pd.array(self._now("rank"), dtype="Int64"),
             "group_size": plan.group_size,
@@ -318,6 +323,9 @@ class Result:
             "target_rule": [rules[k].target.rule for k in ll],
         })
         df["missing"] = np.isnan(df["value"].to_numpy(dtype=float))
+        filled = self._now("filled")[uu, ll] if "filled" in self.variables else np.zeros(len(uu), dtype=int)
+        names = {v: k for k, v in POLICY_CODES.items()}
+        df["filled_by"] = [names.get(int(c), "") for c in filled]
         return df
 
     @cached_property

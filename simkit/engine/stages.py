@@ -20,6 +20,7 @@ from ..rules.adjustments import fired_condition
 from ..rules.consequences import award_slots, bonus_base, bonus_factor, look_back, scale_to_pool, unit_attribute
 from ..rules.grading import assign_grades
 from ..rules.measures import MEASURES
+from ..rules.missing import EXCLUDE, PENALTY, PREVIOUS, carry_forward, fill_shares
 from ..rules.ranking import group_rank, group_ranks
 from ..rules.scoring import score
 from ..rules.targets import TargetContext, compute_target
@@ -63,21 +64,27 @@ class LeafStage:
     target: np.ndarray | None  # (D, Y, U, L, M)
     part_share: np.ndarray | None  # (D, Y, U, L, M)
     issues: tuple[Issue, ...] = ()
+    filled: np.ndarray | None = None  # (D, Y, U, L) int8: the missing-data policy that filled a cell, 0 = none
+    penalty: np.ndarray | None = None  # (D, Y, U) points deducted for missing cells (policy `penalty`)
+    excluded: np.ndarray | None = None  # (D, Y, U) bool: not ranked, a missing cell under policy `exclude`
 
 
 def _score_cells(rule, m: np.ndarray, q: np.ndarray, d: np.ndarray, codes: np.ndarray,
                  issues: list[Issue], key: tuple[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Shares (B, U, k), leaving out (as missing) any cells the rule refuses; returns the shares and ``m``."""
+    """Shares (D, Y, U, k), leaving out (as missing) any cells the rule refuses; returns the shares and ``m``."""
+    shape = m.shape
+    flat = (-1, *shape[2:])
+    m, q = m.reshape(flat), q.reshape(flat)
     for _ in range(4):  # each refusal removes its cells; a rule refuses a given cause once
         try:
-            return score(rule, m, q, d, codes), m
+            return score(rule, m, q, d, codes).reshape(shape), m.reshape(shape)
         except RuleInputError as exc:
             mask = np.asarray(exc.mask, dtype=bool) & ~np.isnan(m)
             if not mask.any():
                 raise
-            issues.append(Issue("rule", key[0], key[1], mask, exc.message, exc.fix))
+            issues.append(Issue("rule", key[0], key[1], mask.reshape(shape), exc.message, exc.fix))
             m = np.where(mask, np.nan, m)
-    return score(rule, m, q, d, codes), m
+    return score(rule, m, q, d, codes).reshape(shape), m.reshape(shape)
 
 
 def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = True) -> LeafStage:
@@ -92,10 +99,14 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
     """
     x = inputs.values if inputs.values.ndim == 4 else inputs.values[None]
     # Only the years the rules read: the earliest window start up to the last evaluated year.
-    lo = min(plan.first_read(t) for t in ts)
-    x = x[..., lo : max(ts) + 1]
-    assigned = inputs.assigned[..., lo : max(ts) + 1]
-    ts = [t - lo for t in ts]
+    t_data = list(ts)
+    lo = min(plan.first_read(t) for t in t_data)
+    x = x[..., lo : max(t_data) + 1]
+    assigned = inputs.assigned[..., lo : max(t_data) + 1]
+    ts = [t - lo for t in t_data]
+    gaps = plan.tree.applicable[..., None] & np.isnan(x)  # values not reported (cells that apply)
+    if plan.missing.max_years.any():  # previous_year: carry the last reported value forward
+        x = carry_forward(x, plan.missing.max_years)
     d, u, n_l, _ = x.shape
     ny = len(ts)
     app = plan.tree.applicable  # (U, L)
@@ -111,6 +122,8 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
         app_k = app[:, idx]
         ctx = TargetContext(np.moveaxis(assigned[:, idx, :], 0, 1), plan.group_codes,
                             plan.direction[idx][:, None], plan.years[lo : lo + x.shape[-1]])
+        # a year before the rules' history is an error; a gap in the history is a missing cell (policy)
+        too_early = np.array([t < rs.lag + (rule.target.min_span if needs else 0) for t in t_data])[:, None, None]
         for name, w in rule.measures.items():
             series, bad = MEASURES[name](x[:, :, idx, :])  # (D, U, k, T)
             ser = np.moveaxis(series, 1, 2)  # (D, k, U, T): units next to years for target rules
@@ -124,28 +137,49 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
             if needs:
                 missing_target = ~np.isnan(m) & np.isnan(q)
                 if rule.nonpositive_base == "missing":  # a target read from a zero base is missing, as its growth
-                    m = np.where(missing_target & used_bad, np.nan, m)
                     missing_target &= ~used_bad
+                if rule.target.rule != "assigned":  # a gap in the history years: a missing cell, not an error
+                    missing_target &= too_early
                 if missing_target.any():
                     issues.append(Issue("target", ri, name, missing_target))
                     m = np.where(missing_target, np.nan, m)
-            flat = (d * ny, u, len(idx))
-            s, m_used = _score_cells(rule.scoring, m.reshape(flat), q.reshape(flat), plan.direction[idx],
-                                     plan.group_codes, issues, (ri, name))
-            s = s.reshape(m.shape)
+            s, m_used = _score_cells(rule.scoring, m, q, plan.direction[idx], plan.group_codes, issues, (ri, name))
             k = measures.index(name)
             weight[idx, k] = w
             if parts is not None:
-                parts[0][..., idx, k] = m_used.reshape(m.shape)
+                parts[0][..., idx, k] = m_used
                 parts[1][..., idx, k] = q
                 parts[2][..., idx, k] = s
             share[..., idx] += w * s  # NaN in any part makes the blend missing
     share = np.where(app, share, np.nan)
-    if plan.scenario.aggregation.missing == "zero":
-        share = np.where(app & np.isnan(share), 0.0, share)
+    share, filled, penalty, excluded = _missing_cells(plan, share, issues, gaps, ts)
     value = np.where(app, np.stack([x[..., ty] for ty in ts], axis=1), np.nan)
     measured, target, part_share = parts if parts is not None else (None, None, None)
-    return LeafStage(value, share, measures, weight, measured, target, part_share, tuple(issues))
+    return LeafStage(value, share, measures, weight, measured, target, part_share, tuple(issues), filled, penalty,
+                     excluded)
+
+
+def _missing_cells(plan: Plan, share: np.ndarray, issues: list[Issue], gaps: np.ndarray,
+                   ts: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Apply the missing-data policy to every cell that applies and has no share (not a cell of an issue,
+    which the caller reports): the shares filled, which policy filled each cell, penalty points, left out."""
+    mp = plan.missing
+    missing = plan.tree.applicable & np.isnan(share)
+    for issue in issues:  # an error, or left out and reported by the caller: not a missing value
+        rs = plan.rule_sets[issue.rule_set]
+        hit = np.zeros(share.shape, dtype=bool)
+        hit[..., rs.leaves] = issue.mask
+        missing &= ~hit
+    carried = gaps[..., ts].transpose(0, 3, 1, 2) & ~missing  # reported late: carried forward and scored
+    code = np.where(mp.max_years > 0, mp.then, mp.code)  # beyond the years a value may be carried
+    d = share.shape[0] * share.shape[1]
+    flat = share.reshape(d, *share.shape[2:])
+    filled_share = fill_shares(flat, missing.reshape(flat.shape), code, plan.group_codes).reshape(share.shape)
+    filled = np.where(missing, code, 0).astype(np.int8)
+    filled[carried] = PREVIOUS
+    penalty = (missing * np.where(code == PENALTY, mp.penalty, 0.0)).sum(axis=-1)
+    excluded = (missing & (code == EXCLUDE)).any(axis=-1)
+    return filled_share, filled, penalty, excluded
 
 
 # ================================================================================================ totals
@@ -189,12 +223,19 @@ def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], 
         node = None if len(nodes) == 1 else _on_node_axis(node, nodes, len(tree.nodes))
     base = root * (plan.scenario.total / 100.0) if plan.scenario.total != 100.0 else root
     cols = list(ts)
-    fired = np.broadcast_to(fired_condition(plan.scenario.adjustments.veto.conditions, leaf.value, tree.leaves),
-                            base.shape)
+    fired = fired_condition(plan.scenario.adjustments.veto.conditions, leaf.value, tree.leaves,
+                            missing_fires=plan.missing.veto, applies=tree.applicable)
+    fired = np.broadcast_to(fired, base.shape)
     vetoed = (fired >= 0) | inputs.veto[:, cols].T
     points = inputs.bonus[:, cols], inputs.deduction[:, cols]
     bonus, deduction = (np.broadcast_to(p.T, base.shape) for p in points)
-    final = base + bonus - deduction if points[0].any() or points[1].any() else base  # (any() before broadcasting)
+    penalty = leaf.penalty is not None and bool(leaf.penalty.any())
+    if penalty:  # points deducted for cells not reported (missing-data policy `penalty`)
+        deduction = deduction + leaf.penalty
+    # (any() before broadcasting)
+    final = base + bonus - deduction if points[0].any() or points[1].any() or penalty else base
+    if leaf.excluded is not None and leaf.excluded.any():  # not ranked or graded this year (policy `exclude`)
+        final = np.where(leaf.excluded, np.nan, final)
     return TotalStage(node, eff, base, bonus, deduction, vetoed, fired, final)
 
 

@@ -109,7 +109,8 @@ def read_coinr(idata: str | Path, imeta: str | Path, *, group: str | None = None
         "weights": {"mode": "relative", "values": weights},
         "defaults": {"measures": {"level": 1}, "target": {"rule": "none"},
                      "scoring": {"rule": "minmax", "range": [0, 100], "over": "all"}},
-        "aggregation": {"method": "arithmetic", "missing": "renormalise"},
+        "aggregation": {"method": "arithmetic"},
+        "missing": {"policy": "renormalise"},  # COINr: weights renormalised over the indicators a unit has
         "ranking": {"ties": "min", "decimals": 9},
         "grading": {"grades": [{"name": "—", "name_en": "—"}]},
     }, where=str(imeta))

@@ -68,6 +68,34 @@ def indicators_table(result: Result) -> pd.DataFrame:
     return labelled(table, result.data)
 
 
+def missing_table(result: Result, every_year: bool = False) -> pd.DataFrame:
+    """The cells the rules read that had no value, and what filled them: unit, name, group, year, indicator,
+    indicator_name, filled_by (the missing-data policy).  ``every_year``: every year of the result, not only its
+    focus year."""
+    years = result.years if every_year else (result.year,)
+    frames = []
+    for y in years:
+        ind = result.at(y).indicators if y != result.year else result.indicators
+        frames.append(ind.loc[ind["filled_by"] != "", ["unit", "name", "group", "year", "indicator",
+                                                        "indicator_name", "filled_by"]])
+    cols = ["unit", "name", "group", "year", "indicator", "indicator_name", "filled_by"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def data_gaps(data: Any) -> pd.DataFrame:
+    """Per unit and year of the data: how many leaf indicators that apply to the unit have no value, and
+    which (one row per unit and year with a gap)."""
+    cube, app = data.cube, data.applicable
+    gap = np.isnan(cube) & app[:, :, None]  # (U, L, T)
+    uu, tt = np.nonzero(gap.any(axis=1))
+    leaves = np.asarray(data.leaves)
+    return pd.DataFrame({
+        "unit": np.asarray(data.unit_ids)[uu], "name": data.units["name"].to_numpy()[uu],
+        "year": np.asarray(data.years)[tt], "missing": gap.sum(axis=1)[uu, tt],
+        "indicators": [", ".join(leaves[gap[u, :, t]]) for u, t in zip(uu, tt, strict=True)],
+    })
+
+
 # ============================================================================================ compare
 def bands_table(comparison: Comparison) -> pd.DataFrame:
     """Winners and losers with the bands' Chinese names."""

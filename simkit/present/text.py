@@ -78,6 +78,30 @@ def veto_text(reason: str, names: dict[str, str]) -> str:
     return reason or "一票否决"
 
 
+POLICY_WORDS: dict[str, tuple[str, str]] = {
+    "zero": ("不得分", "no points"), "previous_year": ("沿用上年数值", "last year's value carried forward"),
+    "group_min": ("按组内最低得分率", "the group's lowest share"),
+    "penalty": ("不得分并扣分", "no points and a penalty"),
+    "exclude": ("不参加排名定等", "not ranked or graded"),
+    "renormalise": ("权重分摊到其他指标", "its weight shared among the unit's other indicators"),
+}
+
+
+def missing_warning(table: pd.DataFrame) -> str | None:
+    """A warning naming every unit with cells not reported and the indicators, in Chinese and English (None if
+    there are none); ``table`` as ``present.tables.missing_table`` gives it."""
+    if table.empty:
+        return None
+    lines = [f"警告：{table['unit'].nunique()} 个单位有未报送的数据（按方案的缺报规则处理）/ warning: "
+             f"{table['unit'].nunique()} unit(s) did not report values the rules read:"]
+    for (unit, name, year), part in table.groupby(["unit", "name", "year"], sort=False):
+        how = "、".join(dict.fromkeys(POLICY_WORDS[p][0] for p in part["filled_by"]))
+        how_en = ", ".join(dict.fromkeys(POLICY_WORDS[p][1] for p in part["filled_by"]))
+        inds = "、".join(f"{n} {i}" for n, i in zip(part["indicator_name"], part["indicator"], strict=True))
+        lines.append(f"- {name} ({unit}) {year}: {inds} — {how} / {how_en}")
+    return "\n".join(lines)
+
+
 # ============================================================================================ explain
 def _places(a: int, b: int, zh: bool) -> str:
     if zh:
@@ -199,6 +223,16 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     if row.get("accountability"):
         zh.append(f"连续{row['bottom_years']}年处于末位，问责措施：{row['accountability']}。")
         en.append(f"In the bottom tier {row['bottom_years']} year(s) running: {row['accountability_en']}.")
+    gaps = c[c["filled_by"] != ""] if "filled_by" in c else c.iloc[:0]
+    if len(gaps):
+        pol = "、".join(dict.fromkeys(POLICY_WORDS[p][0] for p in gaps["filled_by"]))
+        pol_en = ", ".join(dict.fromkeys(POLICY_WORDS[p][1] for p in gaps["filled_by"]))
+        zh.append(f"未报送{len(gaps)}项指标（{'、'.join(gaps['indicator_name'])}），按缺报规则{pol}。")
+        en.append(f"{len(gaps)} indicator(s) not reported ("
+                  + ", ".join(names_en.get(i, i) for i in gaps["indicator"]) + f"): {pol_en}.")
+    if row.get("excluded"):
+        zh.append("因缺报，该单位本年不参加排名定等。")
+        en.append("Because of values not reported, the unit is not ranked or graded this year.")
     if result.data.synthetic:
         zh.append("（合成数据，仅供演示）")
         en.append("(synthetic data, for illustration only)")

@@ -28,10 +28,12 @@ def capped(points: np.ndarray, cap: float | None) -> np.ndarray:
     return points if cap is None else np.minimum(points, cap)
 
 
-def fired_condition(conditions: Sequence[VetoCondition], value: np.ndarray, leaves: Sequence[str]) -> np.ndarray:
+def fired_condition(conditions: Sequence[VetoCondition], value: np.ndarray, leaves: Sequence[str], *,
+                    missing_fires: bool = False, applies: np.ndarray | None = None) -> np.ndarray:
     """Index of the first veto condition met by each cell (−1: none); ``value`` has the leaves on the last axis.
 
-    A condition on a leaf that is not scored (not in ``leaves``) never fires; a missing value never fires.
+    A condition on a leaf that is not scored (not in ``leaves``) never fires; a missing value fires only with
+    ``missing_fires`` (not reporting must not escape a veto), where the leaf ``applies`` (units, leaves).
 
     >>> from simkit.schema.adjustments import VetoCondition
     >>> c = (VetoCondition(indicator="a", at_least=3), VetoCondition(indicator="b", at_most=0))
@@ -43,13 +45,16 @@ def fired_condition(conditions: Sequence[VetoCondition], value: np.ndarray, leav
         c = conditions[k]
         if c.indicator not in leaves:
             continue
-        v = value[..., list(leaves).index(c.indicator)]
+        li = list(leaves).index(c.indicator)
+        v = value[..., li]
         with np.errstate(invalid="ignore"):
             hit = np.zeros(v.shape, dtype=bool)
             if c.at_least is not None:
                 hit |= v >= c.at_least
             if c.at_most is not None:
                 hit |= v <= c.at_most
+        if missing_fires:
+            hit |= np.isnan(v) & (True if applies is None else applies[:, li])
         out = np.where(hit, k, out)
     return out
 

@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 from .adjustments import Adjustments, Veto, VetoCondition
 from .consequences import Accountability, Awards, Bonus, Consequences, Progress, Tier, VetoEffects
 from .grading import Grade, Grading
+from .missing import MissingData, MissingRule
 from .ranking import Ranking
 from .scenario import Aggregation, IndicatorRule, Scenario, Weights
 from .scoring import SCORING_MODELS
@@ -22,8 +23,8 @@ from .tables import DIRECTIONS, KIND_LABELS, SCHEMA, ColumnSpec, TableSpec
 from .targets import TARGET_MODELS
 
 SECTIONS: tuple[type[BaseModel], ...] = (
-    Scenario, Weights, Aggregation, IndicatorRule, Adjustments, Veto, VetoCondition, Ranking, Grading, Grade,
-    Consequences, Bonus, Tier, Awards, Progress, Accountability, VetoEffects,
+    Scenario, Weights, Aggregation, IndicatorRule, MissingData, MissingRule, Adjustments, Veto, VetoCondition, Ranking,
+    Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, VetoEffects,
 )
 
 

@@ -29,6 +29,7 @@ from .adjustments import Adjustments
 from .consequences import Consequences
 from .grading import Grading
 from .measures import MeasureName
+from .missing import MissingData
 from .ranking import Ranking
 from .scoring import SCORING_MODELS
 from .targets import TARGET_MODELS
@@ -131,11 +132,6 @@ class Aggregation(Frozen):
     by_node: dict[str, Literal["arithmetic", "geometric"]] = Field(
         default_factory=dict, description="A different method for particular nodes (id → method)."
     )
-    missing: Literal["renormalise", "zero"] = Field(
-        "renormalise",
-        description="A missing value: `renormalise` the weights over the children a unit has (COINr), "
-        "or count it as a score of 0.",
-    )
 
 
 class Scenario(Frozen):
@@ -155,6 +151,8 @@ class Scenario(Frozen):
     indicators: dict[str, IndicatorRule] = Field(
         default_factory=dict, description="Overrides by leaf or node id; a deeper node wins."
     )
+    missing: MissingData = Field(default_factory=MissingData, description="What a missing value gives (缺报): "
+                                 "no points by default; see the section below.")
     adjustments: Adjustments = Field(default_factory=Adjustments, description="Bonus, deductions, vetoes.")
     ranking: Ranking = Field(default_factory=Ranking, description="Ranking within groups.")
     grading: Grading = Field(default_factory=Grading, description="Grades.")
@@ -168,6 +166,12 @@ class Scenario(Frozen):
         if isinstance(data, dict) and isinstance(data.get("defaults"), dict):
             base = _DEFAULT_RULE.model_dump(exclude_none=True, by_alias=True)
             data = {**data, "defaults": {**base, **data["defaults"]}}
+        agg = data.get("aggregation") if isinstance(data, dict) else None
+        if isinstance(agg, dict) and "missing" in agg:  # the older place of the policy (zero / renormalise)
+            old = agg["missing"]
+            data = {**data, "aggregation": {k: v for k, v in agg.items() if k != "missing"}}
+            if not isinstance(data.get("missing"), dict) or "policy" not in data["missing"]:
+                data["missing"] = {**(data.get("missing") or {}), "policy": old}
         return data
 
     @model_validator(mode="after")

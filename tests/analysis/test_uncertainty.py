@@ -24,7 +24,6 @@ from simkit.analysis.uncertainty import (
     run_uncertainty,
     sobol_indices,
 )
-from simkit.analysis.uncertainty.evaluate import leaf_of
 from simkit.analysis.uncertainty.run import block_size, run_chunk
 from simkit.engine.aggregate import aggregate, all_arithmetic, leaf_weights
 from simkit.engine.compile import compile_plan, inputs_of
@@ -453,10 +452,13 @@ def test_collapsed_leaf_weights_give_the_aggregated_totals(which, reform, data, 
 
 def _general(problem, raw, parts):
     """Each part of a block again with the engine's general procedure (level-by-level aggregation)."""
+    leaves = problem.leaves(raw)  # the same noisy values again (the same draws)
     for sel, r in parts:
-        c = next(c for c in problem.combos.values() if c.plan is r.plan)
+        key, c = next((k, c) for k, c in problem.combos.items() if c.plan is r.plan)
+        inputs, leaf = leaves[key]
+        np.testing.assert_array_equal(inputs.values, r.inputs.values)
         w = c.weights(problem.groups, {k: v[sel] for k, v in raw.items()}, len(sel))
-        totals = total_stage(c.plan, r.inputs, leaf_of(r), [problem.t], w)
+        totals = total_stage(c.plan, inputs, leaf, [problem.t], w)
         yield r, totals, rank_stage(c.plan, totals)
 
 

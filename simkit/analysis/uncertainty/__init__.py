@@ -24,7 +24,7 @@ True
 from __future__ import annotations
 
 from .analyze import RunOptions, Tally, UncertaintyResult, sobol_indices
-from .evaluate import Combo, Parts, UncertaintyProblem
+from .evaluate import Combo, Leaves, Parts, UncertaintyProblem
 from .run import run_uncertainty
 from .sample import InputGroup
 from .spec import DataNoise, RuleChoice, UncertaintySpec, WeightUncertainty, default_spec
@@ -33,6 +33,7 @@ __all__ = [
     "Combo",
     "DataNoise",
     "InputGroup",
+    "Leaves",
     "Parts",
     "RuleChoice",
     "RunOptions",

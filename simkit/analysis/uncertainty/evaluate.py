@@ -46,6 +46,9 @@ from .spec import SPEC_SOURCE, DataNoise, UncertaintySpec, as_spec, default_spec
 #: A block's outcome: per combination of rule alternatives, the draws (indices into the block) and the
 #: engine's result for them (draw axis = those draws, one year).
 Parts = list[tuple[np.ndarray, Result]]
+#: A block's leaf stages: per combination of rule alternatives, the inputs (noisy values) and the leaf stage of
+#: its draws, to evaluate other weights on the same values.
+Leaves = dict[tuple[int, ...], tuple[Inputs, LeafStage]]
 
 MAX_COMBINATIONS = 512
 #: Bytes of leaf-stage arrays per block with data noise (larger blocks gain nothing and leave the caches).
@@ -103,14 +106,10 @@ class Combo:
         return replace(self.inputs, values=buf.transpose(0, 2, 3, 1))
 
 
-def leaf_of(result: Result) -> LeafStage:
-    """The leaf stage (shares only) a result was evaluated from, to evaluate other weights on it."""
-    return LeafStage(result["value"], result["share"], result.measures, result.measure_weight, None, None, None,
-                     result.issues)
-
-
 def _raise_issues(plan: Plan, inputs: Inputs, issues: Sequence[Issue], t: int, note: str | None = None) -> None:
     """The problems of cells the rules could not evaluate (in year index ``t``), as an ``EvaluationError``."""
+    # a scoring rule's refusal comes as a (draws × years, U, k) mask; one year here: (draws, 1, U, k)
+    issues = [replace(i, mask=i.mask.reshape(-1, 1, *i.mask.shape[1:])) if i.mask.ndim == 3 else i for i in issues]
     problems = [p for issue in issues for p in issue_problems(plan, inputs, issue, 0, t)]
     if problems:
         head = [Problem(SPEC_SOURCE, note, "lower the noise, or fix the data below")] if note else []
@@ -362,37 +361,44 @@ class UncertaintyProblem:
         return max(1, min(cache, fit))
 
     # ------------------------------------------------------------------ evaluation of a block of draws
-    def evaluate(self, raw: Mapping[str, np.ndarray], *, money: bool = True, like: Parts | None = None) -> Parts:
+    def _blocks(self, raw: Mapping[str, np.ndarray]) -> list[tuple[tuple[int, ...], np.ndarray, Raw]]:
+        """The draws of each combination of rule alternatives: its key, their indices, their coordinates."""
+        n = len(next(iter(raw.values())))
+        return [(key, sel, dict(raw) if len(sel) == n else rows(raw, sel))
+                for key, sel in choice_rows(self.choices, raw, n)]
+
+    def leaves(self, raw: Mapping[str, np.ndarray]) -> Leaves:
+        """The inputs and the leaf stage (targets and scores) of a block's draws, per combination of rule
+        alternatives: with data noise, computed on the noisy values; without, the observed data's."""
+        return {key: self._leaf(self.combos[key], sub) for key, _, sub in self._blocks(raw)}
+
+    def _leaf(self, c: Combo, raw: Mapping[str, np.ndarray]) -> tuple[Inputs, LeafStage]:
+        if self.noise is None:
+            return c.inputs, c.leaf
+        inputs = c.noisy(self.noise, raw[self.noise.label], self.t)
+        leaf = leaf_stage(c.plan, inputs, [self.t], detail=False)
+        _raise_issues(c.plan, inputs, leaf.issues, self.t,
+                      f"with data noise (sd {self.noise.sd}), some draws cannot be evaluated")
+        return inputs, leaf
+
+    def evaluate(self, raw: Mapping[str, np.ndarray], *, money: bool = True, leaves: Leaves | None = None) -> Parts:
         """The engine's results for a block of draws given their raw coordinates: per combination of rule
         alternatives, the draws' indices in the block and one ``Result`` for them (all draws at once).
 
-        ``like`` reuses the leaf stage (targets and scores) of another block's parts with the same noise and rule
-        choices (the A matrix, for a Saltelli matrix that takes only weights from B).
+        ``leaves`` (from ``leaves``) evaluates on the leaf stages of draws with the same noise and rule choices
+        (the A matrix's, for a Saltelli matrix that takes only weights from B).
         """
-        n = len(next(iter(raw.values())))
-        reuse = {} if like is None else {id(r.plan): r for _, r in like}
         parts: Parts = []
-        for key, sel in choice_rows(self.choices, raw, n):
+        for key, sel, sub in self._blocks(raw):
             c = self.combos[key]
-            sub = raw if len(sel) == n else rows(raw, sel)
-            parts.append((sel, self._run(c, sub, len(sel), money, reuse.get(id(c.plan)))))
+            inputs, leaf = self._leaf(c, sub) if leaves is None else leaves[key]
+            try:
+                r = run(c.plan, inputs, [self.t], weights=c.weights(self.groups, sub, len(sel)), leaf=leaf,
+                        detail=False, money=money)
+            except RuleInputError as exc:  # e.g. a geometric mean of a noisy 0
+                raise EvaluationError(Problem(self.data.source, exc.message, exc.fix)) from None
+            parts.append((sel, r))
         return parts
-
-    def _run(self, c: Combo, raw: Mapping[str, np.ndarray], n: int, money: bool, like: Result | None) -> Result:
-        inputs, leaf = c.inputs, c.leaf
-        if self.noise is not None:
-            if like is not None:
-                inputs, leaf = like.inputs, leaf_of(like)
-            else:
-                inputs = c.noisy(self.noise, raw[self.noise.label], self.t)
-                leaf = leaf_stage(c.plan, inputs, [self.t], detail=False)
-                _raise_issues(c.plan, inputs, leaf.issues, self.t,
-                              f"with data noise (sd {self.noise.sd}), some draws cannot be evaluated")
-        try:
-            return run(c.plan, inputs, [self.t], weights=c.weights(self.groups, raw, n), leaf=leaf, detail=False,
-                       money=money)
-        except RuleInputError as exc:  # e.g. a geometric mean of a noisy 0
-            raise EvaluationError(Problem(self.data.source, exc.message, exc.fix)) from None
 
     def ranks(self, parts: Parts, n: int) -> np.ndarray:
         """The ranks (n, U) of a block's draws as integers (0 = no rank), in draw order."""

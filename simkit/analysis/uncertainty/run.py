@@ -48,15 +48,16 @@ def run_chunk(p: UncertaintyProblem, options: RunOptions, start: int, stop: int)
     if start < s_stop:  # draws that are also the A matrix of the Saltelli design
         m = s_stop - start
         ra = rows(raw_a, slice(0, m))
-        parts_a = p.evaluate(ra)
+        leaves_a = p.leaves(ra)
+        parts_a = p.evaluate(ra, leaves=leaves_a)
         total = Tally.of(p, parts_a, start, options)
         rb = p.sample(options.seed, 1, start, s_stop)
         f_ab = {}
         for g in p.groups:
             rab = dict(ra)
             rab[g.label] = rb[g.label]
-            like = parts_a if g.kind == "weights" and p.noise is not None else None  # the same noise as A
-            f_ab[g.label] = p.ranks(p.evaluate(rab, money=False, like=like), m)
+            same = leaves_a if g.kind == "weights" else None  # the same noise and rule choices as A
+            f_ab[g.label] = p.ranks(p.evaluate(rab, money=False, leaves=same), m)
         total.add(sobol_tally(p, p.ranks(parts_a, m), p.ranks(p.evaluate(rb, money=False), m), f_ab, start))
     if s_stop < stop:
         first = max(start, s_stop)
