@@ -180,6 +180,30 @@ def test_veto_no_increase_caps_the_float_at_zero():
     np.testing.assert_allclose(f, row(0.0, 0.0, 0.2, -0.2))
 
 
+def test_a_vetoed_unit_is_never_paid_above_its_base_under_a_pool():
+    """The issue's case: three units of 10,000 yuan, pool 30,000; A vetoed (float capped at 0), B +10%, C −20%.
+
+    Stated: 10,000 + 11,000 + 8,000 = 29,000; scaled ×30/29 A would get 10,345 > its base.  A gets 10,000 and
+    the other 20,000 go to B and C as 11,000 : 8,000 → 11,578.95 and 8,421.05; the pool adds up to the yuan."""
+    base = np.full(3, 10_000.0)
+    factor = bonus_factor(Bonus(factors={"A": 0.2, "B": 0.1, "C": -0.2}, amount=10_000, base_attribute=None,
+                                per_head=False, pool=30_000), np.array([[0, 1, 2]]), ("A", "B", "C"),
+                          rank_lo=row(1, 2, 3), rank_hi=row(1, 2, 3), score=row(3, 2, 1),
+                          group_codes=np.zeros(3, int), vetoed=np.array([[True, False, False]]),
+                          veto=VetoEffects(bonus="no_increase"))
+    assert factor.tolist() == [[0.0, 0.1, -0.2]]
+    payout, scale = scale_to_pool(base, factor, 30_000.0, capped=np.array([[True, False, False]]))
+    np.testing.assert_allclose(payout, [[10_000.0, 20_000 * 11 / 19, 20_000 * 8 / 19]])
+    assert payout.sum() == pytest.approx(30_000.0) and scale[0] == pytest.approx(20_000 / 19_000)
+    assert round_to_total(payout, 30_000).tolist() == [[10_000, 11_579, 8_421]]
+    # a pool that scales down leaves a vetoed unit where the scale puts it (below its base anyway)
+    down, _ = scale_to_pool(base, factor, 20_000.0, capped=np.array([[True, False, False]]))
+    np.testing.assert_allclose(down, [[10_000 * 20 / 29, 11_000 * 20 / 29, 8_000 * 20 / 29]])
+    # two vetoed units: both held at their base, the third takes the rest
+    two, _ = scale_to_pool(base, row(0.0, 0.0, 0.5), 40_000.0, capped=np.array([[True, True, False]]))
+    np.testing.assert_allclose(two, [[10_000.0, 10_000.0, 20_000.0]])
+
+
 def test_veto_nothing_pays_nothing():
     f = factor_by_grade(BY_GRADE, GRADED, VETOED, VetoEffects(bonus="nothing"))
     np.testing.assert_allclose(f, row(-1.0, -1.0, 0.2, -1.0))  # every vetoed unit −1 (= nothing paid)

@@ -266,6 +266,17 @@ def test_forced_veto_grade_overrides_everything():
     assert codes == [2, 0, 1, 1]
 
 
+def test_forced_veto_grade_on_top_of_the_quota():
+    """``counts_in_quota: false``: the vetoed unit is 较差 and the unit that came last is 较差 too."""
+    gr = Grading(grades=(Grade(name="优秀", count=1), Grade(name="良好"), bottom("较差", count=1)))
+    codes = grades_of([95.0, 90.0, 85.0, 80.0], grading=gr, vetoed=[True, False, False, False],
+                      veto=Veto(best_grade="良好", grade="较差", counts_in_quota=False))
+    # 95 forced to 较差 without taking the bottom place: 80 (last) takes it; 优秀: 90; 良好: 85
+    assert codes == [2, 0, 1, 2]
+    # by default the forced unit takes the place, and 80 escapes it (see the test above)
+    assert Veto().counts_in_quota
+
+
 def test_forced_veto_grade_in_a_group_of_one():
     gr = Grading(grades=(Grade(name="优秀", count=1), Grade(name="良好"), bottom("较差", count=1)))
     codes = grades_of([95.0], grading=gr, vetoed=[True], veto=Veto(grade="较差"))
