@@ -102,7 +102,7 @@ def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: 
     for g in sized_groups(p, size_arr):
         cols = complete(p, g, size_arr)
         r, s = rank[..., cols], size_arr[..., cols]
-        if p.draws > 1:
+        if p.sampled or p.draws > 1:
             rho, tau = spearman(r, -s), kendall(r, -s)  # (D, Y)
             q = [0.5 * (1 - level), 0.5 * (1 + level)]
             for k, y in enumerate(p.years):
@@ -116,7 +116,7 @@ def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: 
         rows.append({"group": g, "units": len(cols), "years": len(p.years), "size": size,
                      "spearman": sp[0], "spearman_lo": sp[1], "spearman_hi": sp[2],
                      "kendall": kd[0], "kendall_lo": kd[1], "kendall_hi": kd[2]})
-    if p.draws > 1:
+    if p.sampled or p.draws > 1:
         return pd.DataFrame(rows, columns=["group", "year", "spearman", "spearman_lo", "spearman_hi", "kendall",
                                            "kendall_lo", "kendall_hi"])
     return pd.DataFrame(rows, columns=["group", "units", "years", "size", "spearman", "spearman_lo", "spearman_hi",

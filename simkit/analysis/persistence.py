@@ -30,9 +30,9 @@ def _counts(p: Result, bottom: Any, m: int | None) -> tuple[np.ndarray, int, int
     return low, n, default_m(n) if m is None else int(m)
 
 
-def _draws_of(low: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+def _draws_of(low: np.ndarray, n_boot: int, seed: int, sampled: bool = False) -> np.ndarray:
     """Bottom years per draw and unit: the draws themselves, or for one history its years resampled (seeded)."""
-    if low.shape[0] > 1:
+    if sampled or low.shape[0] > 1:
         return low.sum(axis=1)
     idx = np.random.default_rng(seed).integers(0, low.shape[1], size=(max(n_boot, 1), low.shape[1]))
     return low[0][idx].sum(axis=1)
@@ -52,7 +52,7 @@ def bottom_persistence(results: Any, *, m: int | None = None, bottom: Any = None
     count = low.sum(axis=1)  # (D, U)
     units = p.data.units
     out = pd.DataFrame({"unit": units["unit"], "name": units["name"], "group": units["group"], "years": n, "m": m})
-    if p.draws > 1:
+    if p.sampled or p.draws > 1:
         prob = (count >= m).mean(axis=0)
         lo, hi = wilson(prob, p.draws, level)
         out["p_at_least_m"], out["lo"], out["hi"] = prob, lo, hi
@@ -63,7 +63,7 @@ def bottom_persistence(results: Any, *, m: int | None = None, bottom: Any = None
     years_in = count[0]
     out["bottom_years"], out["share"] = years_in, years_in / n
     if n_boot > 0:
-        boot = _draws_of(low, n_boot, seed)
+        boot = _draws_of(low, n_boot, seed, p.sampled)
         lo, hi = np.percentile(boot / n, [50 * (1 - level), 50 * (1 + level)], axis=0)
         p_m = (boot >= m).mean(axis=0)
     else:
@@ -89,7 +89,7 @@ def group_persistence(results: Any, size: str | None = None, *, m: int | None = 
     low, n, m = _counts(p, bottom, m)
     size_arr = sizes(p, size, observed=True) if size is not None else None
     groups = sized_groups(p, size_arr) if size is not None else list(p.plan.group_names)
-    draws = _draws_of(low, n_boot, seed)  # (B, U): paths, or resampled histories
+    draws = _draws_of(low, n_boot, seed, p.sampled)  # (B, U): paths, or resampled histories
     stuck_now = low.sum(axis=1) >= m  # (D, U)
     names = p.data.units["name"].to_numpy()
     rows = []
@@ -97,10 +97,10 @@ def group_persistence(results: Any, size: str | None = None, *, m: int | None = 
         cols = complete(p, g, size_arr)
         stuck = stuck_now[:, cols]
         row: dict[str, Any] = {"group": g, "units": len(cols), "years": n, "m": m}
-        row["units_stuck"] = float(stuck.sum(axis=1).mean()) if p.draws > 1 else int(stuck.sum())
+        row["units_stuck"] = float(stuck.sum(axis=1).mean()) if p.sampled or p.draws > 1 else int(stuck.sum())
         row["share_stuck"] = float(stuck.mean())
         row["share_stuck_lo"], row["share_stuck_hi"] = percentiles((draws[:, cols] >= m).mean(axis=1), level)
-        if p.draws > 1:
+        if p.sampled or p.draws > 1:
             p_any = float(stuck.any(axis=1).mean())
             lo, hi = wilson(p_any, p.draws, level)
             row.update(p_someone_stuck=p_any, lo=float(lo), hi=float(hi), expected_stuck_units=row["units_stuck"])
@@ -113,7 +113,7 @@ def group_persistence(results: Any, size: str | None = None, *, m: int | None = 
             share = (draws[:, cols[small]] >= m).mean(axis=1)
             row["smallest_stuck"] = float(stuck[:, small].mean())
             row["smallest_stuck_lo"], row["smallest_stuck_hi"] = percentiles(share, level)
-            if p.draws > 1:
+            if p.sampled or p.draws > 1:
                 row["smallest_p_stuck"] = row["smallest_stuck"]
                 row["smallest_lo"], row["smallest_hi"] = row["smallest_stuck_lo"], row["smallest_stuck_hi"]
         rows.append(row)

@@ -37,7 +37,9 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     cash = money_stage(plan, totals, ranks) if money else None
     cons = plan.scenario.consequences
     back = look_back_stage(plan, totals, ranks, start) if (cons.progress or cons.accountability) else None
-    return Result(plan, inputs, tuple(plan.years[t] for t in ts),
+    first = plan.years[0]  # a year index beyond the data (a projection) is labelled by counting on
+    return Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
+                  tuple(plan.years[t] for t in ts),
                   stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
                   cash.budget if cash is not None else None, leaf.issues)
 

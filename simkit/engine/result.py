@@ -105,6 +105,7 @@ class Result:
     budget_total: float | None = None  # the pool, or the sum of bases when open-ended
     issues: tuple[Issue, ...] = field(default=(), repr=False)
     focus: int | None = -1  # the year the tables show; None: every year counts (a panel, a projection)
+    sampled: bool = False  # the draws are random samples (paths, Monte Carlo), even when there is one of them
 
     # ------------------------------------------------------------------ what produced it
     @property

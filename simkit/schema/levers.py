@@ -230,6 +230,27 @@ class SetPool(Lever):
         return _validated(scenario, doc)
 
 
+class SetAwards(Lever):
+    """The award slots (评先评优指标): the quota to share out and/or the weight of each grade."""
+
+    lever: Literal["set_awards"] = "set_awards"
+    quota: int | None = Field(None, ge=0)
+    weights: dict[str, float] | None = None
+
+    def apply(self, scenario: Scenario) -> Scenario:
+        doc = _doc(scenario)
+        awards = doc.get("consequences", {}).get("awards")
+        if awards is None:
+            raise ValueError("the scenario gives no award slots (consequences.awards)")
+        if self.quota is not None:
+            awards["quota"] = int(self.quota)
+        if self.weights is not None:
+            for g in self.weights:
+                _grade(doc, g)
+            awards["weights"] = {**awards.get("weights", {}), **self.weights}
+        return _validated(scenario, doc)
+
+
 class SetSubjective(Lever):
     """Switch the subjective component (公众评价、互评) on or off."""
 
@@ -311,6 +332,21 @@ class SetValue(Lever):
         return _validated(scenario, doc)
 
 
+class Rename(Lever):
+    """A new name (and English name, description) for the edited scenario."""
+
+    lever: Literal["rename"] = "rename"
+    name: str
+    name_en: str | None = None
+    description: str | None = None
+
+    def apply(self, scenario: Scenario) -> Scenario:
+        doc = _doc(scenario)
+        doc.update({k: v for k, v in (("name", self.name), ("name_en", self.name_en),
+                                      ("description", self.description)) if v is not None})
+        return _validated(scenario, doc)
+
+
 class Override(Lever):
     """Merge a change written in the scenario file's shape (as ``extends`` does): the escape hatch for what no
     other lever covers."""
@@ -323,8 +359,8 @@ class Override(Lever):
 
 
 AnyLever = Annotated[
-    Union[SetPoints, SetUplift, SetBlend, SetRule, SetQuota, SetBand, SetFloat, SetPool,  # noqa: UP007
-          SetSubjective, RestrictTo, Remove, SetValue, Override],
+    Union[SetPoints, SetUplift, SetBlend, SetRule, SetQuota, SetBand, SetFloat, SetPool, SetAwards,  # noqa: UP007
+          SetSubjective, RestrictTo, Remove, SetValue, Rename, Override],
     Field(discriminator="lever"),
 ]
 
@@ -337,6 +373,10 @@ def apply(scenario: Scenario, levers: Iterable[Lever]) -> Scenario:
 
 
 # ---------------------------------------------------------------------------------------------- shortcuts
+def rename(scenario: Scenario, name: str, name_en: str | None = None) -> Scenario:
+    return Rename(name=name, name_en=name_en).apply(scenario)
+
+
 def set_points(scenario: Scenario, points: Mapping[str, float], *, scale: bool = False) -> Scenario:
     return SetPoints(points=dict(points), scale=scale).apply(scenario)
 

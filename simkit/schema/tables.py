@@ -30,6 +30,21 @@ Kind = Literal["text", "number", "integer", "direction", "choice"]
 Empty = Literal["error", "missing", "drop"]
 
 ALL_TRACKS = "all"
+#: The years a year column accepts (a value outside is a typo, a date read as a number, or an overflow).
+YEAR_RANGE: tuple[int, int] = (1900, 2200)
+#: The largest magnitude a number may have: Excel keeps 15 significant digits, so a bigger value has lost its
+#: last digits (or is a typo such as 1e300).
+MAX_MAGNITUDE = 1e15
+#: Units of measure that mean "in percent": there ``8%`` is read as 8.
+PERCENT_UNITS: tuple[str, ...] = ("%", "％", "百分比", "percent")
+#: Words that say "no value" without doubt; a number cell holding one is read as missing (and noted).
+MISSING_WORDS: tuple[str, ...] = ("N/A", "NA", "n.a.", "缺失", "缺", "空", "不详")
+#: Marks that may mean 0 as well as "no value" (Excel shows a zero as "-" in the accounting format; 无 is
+#: "none"); a number cell holding one is refused.
+AMBIGUOUS_MARKS: tuple[str, ...] = ("-", "--", "—", "——", "–", "－", "/", "无", "暂无", "…", "...")
+#: The sheet (or CSV file) names of a wide table of observations, followed by the year: ``observations_2018``,
+#: ``观测值2018``.
+WIDE_NAMES: tuple[str, ...] = ("observations", "观测值")
 #: Accepted spellings of a direction (read in lower case).
 DIRECTIONS: dict[str, int] = {"1": 1, "+1": 1, "-1": -1, "higher": 1, "lower": -1, "正向": 1, "逆向": -1,
                               "1.0": 1, "-1.0": -1}
@@ -63,6 +78,8 @@ class ColumnSpec:
     leaves_only: bool = False  # an indicator column: concerns leaves (末级指标) only
     nonnegative: bool = False
     fix: str = ""
+    bounds: tuple[int, int] | None = None  # the values allowed (inclusive), e.g. ``YEAR_RANGE``
+    percent_by: str | None = None  # the column naming the indicator whose measure_unit allows "8%" (read as 8)
 
     @property
     def filled(self) -> bool:
@@ -131,6 +148,9 @@ UNITS = TableSpec(
         ColumnSpec("name_en", "英文名称", "英文名称（可用拼音）", "English name (pinyin is fine)"),
         _id("group", "考核组别", "排名所在的考核组别，如 `区县市`、`党群类`",
             "the group a unit is ranked in, e.g. `区县市`, `党群类`", "group (考核组别)"),
+        ColumnSpec("group_en", "组别英文名称", "考核组别的英文名称（英文表格和图用）；同一组别各行一致，可只填一行",
+                   "English name of the group (for English tables and plots); the same in every row of a group, "
+                   "it may be given in one row only", what="English group name"),
         ColumnSpec("track", "考核序列", "适用的指标序列，如 `区县市` 或 `市直单位`；空 = 全部（`all`）",
                    "which indicator set applies, e.g. `区县市` or `市直单位`; empty = `all`", default=ALL_TRACKS,
                    what="track"),
@@ -142,9 +162,10 @@ UNITS = TableSpec(
         ColumnSpec("headcount", "在编人数",
                    "示例属性列：在编人数。可增加其他数值列（如 `population` 人口、`area_km2` 面积）",
                    "example attribute column: staff headcount. Other numeric columns (e.g. `population`, "
-                   "`area_km2`) may be added", kind="number"),
+                   "`area_km2`) may be added", kind="number", nonnegative=True),
         ColumnSpec("bonus_per_head", "人均绩效奖金基数", "示例属性列：人均绩效奖金基数（元）",
-                   "example attribute column: performance bonus base per head", kind="number"),
+                   "example attribute column: performance bonus base per head", kind="number",
+                   nonnegative=True),
     ),
 )
 
@@ -194,9 +215,9 @@ OBSERVATIONS = TableSpec(
         _id("unit", "单位编码", "单位编码（见 `units` 表）", "a unit id (see `units`)", "unit id", **_UNIT_REF),
         _id("indicator", "指标编码", "末级指标编码（见 `indicators` 表）", "a leaf indicator id (see `indicators`)",
             "indicator id", **_LEAF_REF),
-        _id("year", "年度", "年度，如 2018", "year, e.g. 2018", "year", kind="integer"),
+        _id("year", "年度", "年度，如 2018", "year, e.g. 2018", "year", kind="integer", bounds=YEAR_RANGE),
         ColumnSpec("value", "数值", "观测值；空单元格表示缺失", "the observed value; an empty cell is a missing value",
-                   kind="number", required=True, what="value"),
+                   kind="number", required=True, what="value", percent_by="indicator"),
     ),
 )
 
@@ -210,10 +231,10 @@ TARGETS = TableSpec(
     columns=(
         _id("unit", "单位编码", "单位编码", "a unit id", "unit id", **_UNIT_REF),
         _id("indicator", "指标编码", "指标编码", "an indicator id", "indicator id", **_LEAF_REF),
-        _id("year", "年度", "年度", "year", "year", kind="integer"),
+        _id("year", "年度", "年度", "year", "year", kind="integer", bounds=YEAR_RANGE),
         ColumnSpec("target", "目标值", "专项职能部门下达的目标值（水平、增量或增速，按方案口径）",
                    "the assigned target (level, increment or growth, as the scenario says)", kind="number",
-                   required=True, empty="drop", what="target"),
+                   required=True, empty="drop", what="target", percent_by="indicator"),
     ),
 )
 
@@ -226,7 +247,7 @@ ADJUSTMENTS = TableSpec(
     columns=(
         _id("unit", "单位编码", "单位编码", "a unit id", "unit id", references=("units", "unit"),
             fix="use an id from the units table"),
-        _id("year", "年度", "年度", "year", "year", kind="integer"),
+        _id("year", "年度", "年度", "year", "year", kind="integer", bounds=YEAR_RANGE),
         _id("kind", "类型", "`bonus`（加分）、`deduction`（扣分）或 `veto`（一票否决）",
             "`bonus`, `deduction` or `veto` (one-vote veto)", "adjustment kind", kind="choice",
             choices=("bonus", "deduction", "veto"), lower=True,

@@ -7,9 +7,10 @@ import warnings
 import pytest
 
 import simkit
-from simkit.analysis import fairness
+from simkit.analysis import persistence
 from simkit.analysis.dynamics import HoldBack, project
 from simkit.present import plots
+from simkit.present.tables import fairness_table
 
 matplotlib = pytest.importorskip("matplotlib")
 
@@ -22,7 +23,7 @@ def inputs(data, legacy, reform):
     kw = {"years": 4, "paths": 60, "seed": 1, "units": ["区县市"]}
     proj = {"旧规则": project(legacy, data, **kw), "改革": project(reform, data, **kw)}
     held = project(reform, data, behaviour=[HoldBack()], **kw)
-    table = fairness.fairness_table([legacy, reform], data, n_boot=100)
+    table = fairness_table([legacy, reform], data, n_boot=100)
     return hist, proj, held, table
 
 
@@ -31,7 +32,7 @@ def _figures(inputs):
     yield plots.size_rank_scatter(hist, size="gdp")
     yield plots.size_rank_scatter({"改革 2018": hist["改革"][2018]})
     yield plots.persistence_bars({k: p.bottom_persistence() for k, p in proj.items()})
-    yield plots.persistence_bars({k: fairness.bottom_persistence(h, bottom=2) for k, h in hist.items()})
+    yield plots.persistence_bars({k: persistence.bottom_persistence(h, bottom=2) for k, h in hist.items()})
     yield plots.target_fan(proj["改革"], "gdp", measure="growth")
     yield plots.target_fan(proj["改革"], "gdp", units=["大通湖区", "HS"], measure="increment", lang="en")
     yield plots.rank_fan(proj)

@@ -410,7 +410,7 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
 
     proj_years = tuple(data.years[-1] + k for k in range(1, opts.years + 1))
     result = Result(plan, projected_inputs(plan, asg, opts.years), proj_years, variables,
-                    budget_total=got.budget, focus=None)
+                    budget_total=got.budget, focus=None, sampled=True)
     tracked = _tracked(plan, parts, track_map, got.tracked, observed, obs.values)
     issues = _issue_table(plan, proj_years, got.left_out)
     notes: list[Any] = list(growth.assumptions(opts.drift is not None, opts.volatility is not None,
