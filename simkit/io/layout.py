@@ -121,28 +121,29 @@ def find_header(rows: Sequence[Sequence[str]], first_column: Sequence[str], tabl
     if not nonblank:
         return Layout()
     first = nonblank[0]
-    needed = min(2, sum(c.required for c in SCHEMA[table].columns))
-    if _matches(rows[first], table) >= 1:
+    required = sum(c.required for c in SCHEMA[table].columns)
+    mine = _matches(rows[first], table)
+    if mine == required:
         return Layout(header=first, skipped=first)
-    scores = [(_matches(rows[k], table), k) for k in nonblank[1:SCAN_ROWS]]
-    best, at = max(scores, default=(0, 0))
+    for other in SCHEMA:
+        if other != table and _matches(rows[first], other) == sum(c.required for c in SCHEMA[other].columns):
+            return Layout(problem=(
+                f"this holds the `{other}` table (its header has the columns of `{other}`), not `{table}`",
+                f"put the `{other}` table in its own {'sheet' if unit == 'row' else 'file'} named {other} and the "
+                f"`{table}` table here"))
+    if mine:
+        return Layout(header=first, skipped=first)
+    needed = min(2, required)
+    best, at = max(((_matches(rows[k], table), k) for k in nonblank[1:SCAN_ROWS]), default=(0, 0))
     if best >= needed:
         title = " ".join(c.strip() for c in rows[first] if c.strip())[:_TITLE_SHOWN]
-        above = f"{unit} {first + 1}" if at == first + 1 else f"{unit}s {first + 1}–{at}"
+        above = f"{unit} {first + 1} holds" if at == first + 1 else f"{unit}s {first + 1}–{at} hold"
         return Layout(problem=(
-            f"the header is on {unit} {at + 1}, not {unit} {first + 1}: {above} above it hold a title or notes "
-            f"({title!r})", f"delete the title {unit}s above the header, so that the column names are in {unit} 1 "
+            f"the header is on {unit} {at + 1}, not {unit} 1: {above} a title or notes above it ({title!r})", f"delete the title {unit}s above the header, so that the column names are in {unit} 1 "
             "(a title can go in the file name or the README sheet)"))
     if _matches(first_column, table) >= needed:
         return Layout(problem=(
             "the table is transposed: the column names are down column A and each record is a column",
             "turn it round, one record per row under one header row: copy the table and paste it transposed "
             "(选择性粘贴 → 转置 / Paste Special → Transpose)"))
-    for other in SCHEMA:
-        required = sum(c.required for c in SCHEMA[other].columns)
-        if other != table and _matches(rows[first], other) == required:
-            return Layout(problem=(
-                f"this holds the `{other}` table (its header has the columns of `{other}`), not `{table}`",
-                f"put the `{other}` table in its own {'sheet' if unit == 'row' else 'file'} named {other} and the "
-                f"`{table}` table here"))
     return Layout(header=first, skipped=first)

@@ -386,13 +386,11 @@ def xlsx_missing_sheet(env: Env) -> Expect:
 
 # ----------------------------------------------------------------------------------- data against a rule
 @case
-def baseline_year_missing(env: Env) -> Expect:
-    def edit(f: dict[str, list[str]]) -> None:
-        del f["observations"][find(f["observations"], "HS,gdp,2015,")]
-
-    data = env.data(edit)
-    return Expect(["run", str(REFORM), "--data", str(data), "--year", "2018", "--out", str(env.root / "out")],
-                  str(data), ["'gdp'", "'HS'"], EvaluationError, run_api(REFORM, data, 2018), also=["2015"])
+def year_before_the_rules_history(env: Env) -> Expect:
+    data = env.data()
+    return Expect(["run", str(REFORM), "--data", str(data), "--year", "2013", "--out", str(env.root / "out")],
+                  str(data), ["'gdp'", "'HS'"], EvaluationError, run_api(REFORM, data, 2013),
+                  also=["can evaluate 2015–2018"])
 
 
 @case
@@ -613,6 +611,22 @@ def test_blank_and_comma_only_lines_are_skipped(base_data: Path, tmp_path: Path)
     env = Env(tmp_path, base_data)
     data = env.data(lambda f: f["observations"].extend(["", ",,,", " , , , "]))
     assert len(load_data(data).observations) == len(load_data(base_data).observations)
+
+
+def test_a_gap_in_the_history_is_a_missing_value_reported_not_an_error(base_data: Path, tmp_path: Path) -> None:
+    """HS's 2015 GDP is not reported: its 2018 target (the 2015–2017 average) cannot be set, so the cell is
+    missing and the scenario's policy applies (no points), with a warning naming the unit and indicator."""
+    env = Env(tmp_path, base_data)
+
+    def edit(f: dict[str, list[str]]) -> None:
+        del f["observations"][find(f["observations"], "HS,gdp,2015,")]
+
+    data = env.data(edit)
+    res = _run(["run", str(REFORM), "--data", str(data), "--year", "2018", "--out", str(env.root / "out")])
+    assert res.returncode == 0 and "赫山区 (HS) 2018: 地区生产总值 gdp — 不得分" in res.stderr
+    r = evaluate(load_scenario(REFORM), load_data(data), 2018)
+    cell = r.indicators.set_index(["unit", "indicator"]).loc[("HS", "gdp")]
+    assert cell["share"] == 0 and cell["filled_by"] == "zero"
 
 
 def test_chinese_csv_headers_are_read(base_data: Path, tmp_path: Path) -> None:

@@ -1,0 +1,5 @@
+"""``python -m simkit.cli``."""
+
+from . import main
+
+main()

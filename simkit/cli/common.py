@@ -1,0 +1,141 @@
+"""What every command shares: turning errors into messages (exit 2, never a traceback), the output set, the
+options, printing tables."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import Problem, SimkitError
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(click.style("错误 error: ", fg="red", bold=True) + message, err=True)
+
+
+def _problems_text(exc: SimkitError) -> str:
+    """Every problem, or for a long list a summary by kind with the full list written to a file."""
+    from ..present.text import problem_summary
+
+    head = [p for p in exc.problems[:1] if p.message.startswith("this scenario can evaluate")]
+    summary = problem_summary(exc.problems[len(head):])
+    if summary is None:
+        return str(exc)
+    fd, name = tempfile.mkstemp(prefix="simkit-problems-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(str(exc) + "\n")
+    return "\n".join([*(str(p) for p in head), summary, f"The full list / 完整清单: {name}"])
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn simkit's errors into a clear message and exit code 2; never show a traceback for bad input."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SimkitError as exc:
+            _fail(_problems_text(exc))
+            sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException:
+            raise  # click prints usage errors itself, with exit code 2
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+            os._exit(0)
+        except KeyboardInterrupt:
+            _fail("interrupted")
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("SIMKIT_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in simkit; run again with "
+                  "SIMKIT_DEBUG=1 to see the traceback and report it.")
+            sys.exit(1)
+
+    return wrapper
+
+
+def check_out(out: Path, *inputs: Path | str | None) -> None:
+    """Refuse --out before any work: not an input folder, not holding inputs, only a previous output set."""
+    from ..io.outputs import check_out as check
+
+    check(out, inputs)
+
+
+def output_set(out: Path, manifest: dict[str, Any], *inputs: Path | str | None) -> Any:
+    """The output set of a command: written whole into ``out``; the manifest gains the inputs' hashes."""
+    from ..io.outputs import OutputSet, input_hashes
+
+    return OutputSet(out, {**manifest, "input_files": input_hashes(inputs)})
+
+
+def _check_new_file(path: Path, *, replace: bool = False) -> None:
+    """A file the command writes: its folder must exist and it must not be a folder (nor, unless ``replace``,
+    an existing file: it could be the user's own)."""
+    if path.is_dir():
+        raise SimkitError(Problem(str(path), "this is a folder, not a file name",
+                                  f"give a file name inside it, e.g. {path / 'data.xlsx'}"))
+    if not path.parent.exists():
+        raise SimkitError(Problem(str(path), f"the folder {path.parent} does not exist",
+                                  "create it first, or give a path in an existing folder"))
+    if path.exists() and not replace:
+        raise SimkitError(Problem(str(path), "the file already exists; it is not overwritten",
+                                  "give a new file name, or move the old file away"))
+
+
+def _data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+                        help="Data: a folder of CSV files or an .xlsx workbook. Default: the bundled "
+                        "illustrative (synthetic) Yiyang data.")(fn)
+
+
+def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                        help="Language of printed tables.")(fn)
+
+
+def print_table(df: Any, title: str) -> None:
+    import pandas as pd
+
+    click.echo(click.style(title, bold=True))
+    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.unicode.east_asian_width", True):
+        click.echo(df.to_string(index=False))
+    click.echo("")
+
+
+def synthetic_banner(data: Any) -> None:
+    if data.synthetic:
+        from ..present.labels import SYNTHETIC_NOTE
+
+        click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
+
+
+def warn_missing(result: Any) -> None:
+    """Name every unit with values not reported and what the scenario's policy made of them."""
+    from ..present.tables import missing_table
+    from ..present.text import missing_warning
+
+    text = missing_warning(missing_table(result))
+    if text:
+        click.echo(click.style(text, fg="yellow"), err=True)
+
+
+def print_ranked(result: Any, lang: str) -> None:
+    from ..present.tables import ranked_table
+
+    table = ranked_table(result, lang)
+    group_col = table.columns[0]
+    head = f"{result.scenario.name} — {result.year}"
+    for group, part in table.groupby(group_col, sort=False):
+        print_table(part.drop(columns=group_col), f"{head} · {group}")
+
+

@@ -1,0 +1,159 @@
+"""Evaluating: ``run``, ``compare``, ``explain``, ``validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .app import main
+from .common import (
+    _data_option,
+    _lang_option,
+    check_out,
+    handles_errors,
+    output_set,
+    print_ranked,
+    print_table,
+    synthetic_banner,
+    warn_missing,
+)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year. Default: the scenario's, else the last.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for results.csv, indicators.csv and manifest.json.")
+@_lang_option
+@handles_errors
+def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str) -> None:
+    """Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
+    from ..engine.evaluate import evaluate
+    from ..io.read import load_data
+    from ..io.scenarios import load_scenario
+    from ..io.write import write_csv_safe
+    from ..present.tables import indicators_table, results_table
+
+    check_out(out, scenario, data_path)
+    sc = load_scenario(scenario)
+    data = load_data(data_path)
+    result = evaluate(sc, data, year)
+    synthetic_banner(data)
+    print_ranked(result, lang)
+    warn_missing(result)
+    with output_set(out, result.manifest(), scenario, data_path) as tmp:
+        write_csv_safe(results_table(result), tmp / "results.csv")
+        write_csv_safe(indicators_table(result), tmp / "indicators.csv")
+    click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
+
+
+@main.command()
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("reform", type=click.Path(path_type=Path))
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year. Default: the base scenario's, else the last.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for comparison.csv, comparison.xlsx, both results and manifest.json.")
+@click.option("--size", default=None, help="Size measure (unit attribute or indicator id) for the size-rank "
+              "correlation, e.g. gdp.")
+@_lang_option
+@handles_errors
+def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, out: Path, size: str | None,
+            lang: str) -> None:
+    """Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
+    from ..analysis.compare import compare as run_compare
+    from ..io.read import load_data
+    from ..io.scenarios import load_scenario
+    from ..present.labels import BAND_ZH, COMPARISON_HEADERS
+    from ..present.reports import comparison_report, write_report_files
+    from ..present.tables import decomposition_table
+
+    check_out(out, base, reform, data_path)
+    sb, sr = load_scenario(base), load_scenario(reform)
+    data = load_data(data_path)
+    cmp = run_compare(sb, sr, data, year)
+    synthetic_banner(data)
+    print_ranked(cmp.base, lang)
+    print_ranked(cmp.reform, lang)
+    zh = lang == "zh"
+    cols = ["group", "name", "rank_base", "rank_reform", "rank_change", "grade_base", "grade_reform",
+            "payout_base", "payout_reform", "payout_change"]
+    table = cmp.units[cols].copy()
+    money = ["payout_base", "payout_reform", "payout_change"]
+    table[money] = table[money].round().astype("Int64")
+    print_table(table.rename(columns=COMPARISON_HEADERS if zh else {}),
+                "改革前后对比 (基准 → 改革)" if zh else "Base → reform")
+    bands = cmp.bands.copy()
+    if zh:
+        bands["band"] = bands["band"].map(BAND_ZH).fillna(bands["band"])
+    print_table(bands, "赢家与输家 Winners and losers")
+    report = comparison_report(cmp, size=size)
+    print_table(report.sheets["汇总 Summary"], "汇总 Summary")
+    print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")
+    with output_set(out, dict(report.manifest), base, reform, data_path) as tmp:
+        write_report_files(report, tmp)
+    click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("unit")
+@_data_option
+@click.option("--year", type=int, default=None, help="Evaluation year.")
+@_lang_option
+@handles_errors
+def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None, lang: str) -> None:
+    """Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
+    from ..engine.evaluate import evaluate
+    from ..io.read import load_data
+    from ..io.scenarios import load_scenario
+    from ..present.text import explain as explain_unit
+
+    result = evaluate(load_scenario(scenario), load_data(data_path), year)
+    exp = explain_unit(result, unit)
+    click.echo(exp.text(lang))
+    show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
+    print_table(show, "指标贡献 Indicator contributions")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@_data_option
+@handles_errors
+def validate(path: Path, data_path: Path | None) -> None:
+    """Check a scenario (.yaml) or a data set (folder or .xlsx) and report every problem.
+
+    A scenario is also checked against the data (--data, default the bundled data).
+    """
+    from ..engine.compile import check_year, compile_plan, inputs_of
+    from ..io.read import load_data
+    from ..io.scenarios import load_scenario
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        sc = load_scenario(path)
+        data = load_data(data_path)
+        plan = compile_plan(sc, data)
+        year = sc.year if sc.year is not None else data.years[-1]
+        check_year(plan, inputs_of(plan), plan.year_index(year), year)
+        from ..engine.evaluate import evaluate
+
+        result = evaluate(sc, data, year)
+        click.echo(f"OK: scenario {sc.name!r} is valid and fits the data {data.source} "
+                   f"({len(plan.tree.leaves)} indicators, year {year}).")
+        from ..present.tables import missing_table
+
+        gaps = missing_table(result, every_year=True)
+        if not gaps.empty:
+            print_table(gaps, "未报送的数据（按缺报规则处理）Values not reported, and the policy applied")
+    else:
+        data = load_data(path)
+        click.echo(f"OK: data set {path} is valid: {len(data.units)} units, {len(data.leaves)} leaf indicators, "
+                   f"years {data.years[0]}–{data.years[-1]}, {len(data.observations)} observations.")
+        from ..present.tables import data_gaps
+
+        gaps = data_gaps(data)
+        if not gaps.empty:
+            print_table(gaps, f"缺报 Gaps: {int(gaps['missing'].sum())} 个应报而未报的值 values that apply and are "
+                        "missing, per unit and year")
