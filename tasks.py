@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Set up simkit and run its main job or its tests, with nothing but Python 3.11+ on the machine.
+"""Set up simkit and run its main job, its tests, the notebooks or the dashboard, with nothing but Python 3.11+.
 
-    python3 tasks.py main   # create .venv, install simkit, run the 2018 reform against the legacy rules
-    python3 tasks.py test   # create .venv, install simkit with test extras, run every test
+    python3 tasks.py main        # create .venv, install simkit with the notebooks and the dashboard, run the
+                                 # 2018 reform against the legacy rules
+    python3 tasks.py test        # the same, with the test extras, then every test
+    python3 tasks.py notebooks   # JupyterLab on the notebooks (http://127.0.0.1:8888; works as root too)
+    python3 tasks.py dashboard   # the explorer as a web page (http://127.0.0.1:8866)
 
-Both are idempotent: a second run reuses .venv and only installs what changed.
+Each is idempotent: a second run reuses .venv and only installs what changed.
 """
 
 from __future__ import annotations
@@ -51,8 +54,14 @@ def ensure_browser() -> None:
               "test will be skipped", flush=True)
 
 
+def kernel() -> None:
+    """A Jupyter kernel named python3 inside .venv, for nbconvert, JupyterLab and the dashboard (Voila)."""
+    sh(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
+
+
 def main_job() -> None:
-    ensure_env()
+    ensure_env("notebooks")
+    kernel()
     simkit = BIN / "simkit"
     sh(simkit, "compare", "scenarios/legacy_totals.yaml", "scenarios/yiyang_2018_reform.yaml", "--out", "out",
        "--size", "gdp")
@@ -60,8 +69,7 @@ def main_job() -> None:
 
 def test() -> None:
     ensure_env("test,notebooks,dist")
-    # a Jupyter kernel named python3 inside .venv, for nbconvert, JupyterLab and the dashboard (Voila)
-    sh(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
+    kernel()
     ensure_browser()
     lint = sh(BIN / "ruff", "check", "simkit", "tests", "benchmarks", "scripts", "tasks.py", check=False)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
@@ -75,8 +83,22 @@ def test() -> None:
     sys.exit(code)
 
 
+def notebooks() -> None:
+    ensure_env("notebooks")
+    kernel()
+    root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    sh(BIN / "jupyter", "lab", "--ip=127.0.0.1", "--port=8888", f"--notebook-dir={ROOT / 'notebooks'}", *root,
+       *sys.argv[2:], check=False)
+
+
+def dashboard() -> None:
+    ensure_env("notebooks")
+    kernel()
+    sh(BIN / "simkit", "dashboard", *sys.argv[2:], check=False)
+
+
 if __name__ == "__main__":
-    jobs = {"main": main_job, "test": test}
+    jobs = {"main": main_job, "test": test, "notebooks": notebooks, "dashboard": dashboard}
     if len(sys.argv) < 2 or sys.argv[1] not in jobs:
         sys.exit(f"usage: python3 tasks.py {{{'|'.join(jobs)}}} [pytest args for test]")
     jobs[sys.argv[1]]()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import operator
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
-from ..schema.tables import ALL_TRACKS, DIRECTIONS, REQUIRED_TABLES, SCHEMA, ColumnSpec, TableSpec
+from ..schema.tables import ALL_TRACKS, DIRECTIONS, PERCENT_UNITS, REQUIRED_TABLES, SCHEMA, ColumnSpec, TableSpec
 from .dataset import Dataset
+from .numbers import LIMIT, note_text, problem_text, read_column
+from .raw import RawData
+from .wide import Places, WideReader
 
 # Builtins applied element-wise in C: no Python function runs per cell.
 _isinstance = np.frompyfunc(isinstance, 2, 1)
@@ -65,30 +67,57 @@ def _filled(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype=object) != ""
 
 
-def _numbers(text: pd.Series) -> pd.Series:
-    """``pd.to_numeric(text, errors="coerce")``, read once per distinct value when there are few (years)."""
-    head = text.iloc[:10_000]
-    if len(text) <= 10_000 or len(pd.unique(head)) > len(head) // 10:
-        return pd.to_numeric(text, errors="coerce")
-    codes, uniques = pd.factorize(text)
-    # the dtype (int64, uint64 or float64) depends on the set of values only, so it is the same
-    return pd.Series(pd.to_numeric(pd.Series(uniques), errors="coerce").to_numpy()[codes], index=text.index)
-
-
 def strip(column: pd.Series) -> pd.Series:
     """Text cells without their leading and trailing white space (``str.strip``), as text (dtype ``str``)."""
     return _each(column.astype(str), "strip")
 
 
+_SHOWN_ROWS = 8  # rows listed in a problem that stands for many
+_PERCENT = {u.lower() for u in PERCENT_UNITS}
+
+
 class _Checker:
-    """Collects problems while turning raw text tables into typed ones."""
+    """Collects problems (and notes) while turning raw text tables into typed ones.
+
+    ``places`` says where the rows of a table came from when some were read from wide sheets; without it a
+    row is the spreadsheet row of the table's own file.
+    """
 
     def __init__(self, names: dict[str, str]):
         self.names = names
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+        self.places: dict[str, Places] = {}
+        self.measure_unit: dict[str, str] = {}
+
+    def _where(self, table: str, row: int | None, col: str | None) -> tuple[str, int | None, str | None, str]:
+        places = self.places.get(table)
+        if places is None or row is None:
+            return self.names.get(table, table), row, col, ""
+        return places.place(row, col)
 
     def add(self, table: str, message: str, fix: str, row: int | None = None, col: str | None = None) -> None:
-        self.problems.append(Problem(self.names.get(table, table), message, fix, row=row, field=col))
+        file, row, field, extra = self._where(table, row, col)
+        self.problems.append(Problem(file, message + extra, fix, row=row, field=field))
+
+    def note(self, table: str, message: str, fix: str, row: int | None = None, col: str | None = None) -> None:
+        file, row, field, extra = self._where(table, row, col)
+        self.notes.append(Problem(file, message + extra, fix, row=row, field=field))
+
+    def rows_text(self, table: str, rows: Iterable[int]) -> str:
+        places = self.places.get(table)
+        return places.rows(rows) if places is not None else ", ".join(map(str, rows))
+
+    def many(self, table: str, col: str | None, found: list[tuple[int, str]], fix: str) -> None:
+        """Problems of one kind in one column: one by one, or once for all when there are many (one cause,
+        such as a shifted column, must not bury the others)."""
+        if len(found) <= LIMIT:
+            for row, message in found:
+                self.add(table, message, fix, row=row, col=col)
+            return
+        shown = self.rows_text(table, [r for r, _ in found[:_SHOWN_ROWS]])
+        self.add(table, f"{len(found)} cells of `{col}` have this problem (rows {shown} …); the first: "
+                 f"{found[0][1]}", fix, row=found[0][0], col=col)
 
     def columns(self, table: str, frame: pd.DataFrame) -> bool:
         spec = SCHEMA[table]
@@ -104,64 +133,95 @@ class _Checker:
             return pd.Series("", index=frame.index, dtype=object)
         s = strip(frame[col])
         if required:
-            for row in frame["_row"].to_numpy()[~_filled(s)]:
-                self.add(table, f"the {what} is empty", f"fill in the `{col}` column", row=int(row), col=col)
+            rows = frame["_row"].to_numpy()[~_filled(s)]
+            self.many(table, col, [(int(r), f"the {what} is empty") for r in rows], f"fill in the `{col}` column")
         return s
 
+    def _percent_ok(self, frame: pd.DataFrame, by: str) -> Callable[[np.ndarray], np.ndarray]:
+        """Where "8%" may be read as 8: the row's indicator is measured in percent."""
+        def ok(positions: np.ndarray) -> np.ndarray:
+            ind = strip(frame[by].iloc[positions]).map(self.measure_unit).fillna("")
+            return ind.str.strip().str.lower().isin(_PERCENT).to_numpy(dtype=bool)
+        return ok
+
+    def _percent_text(self, frame: pd.DataFrame, by: str, pos: int, what: str, col: str, text: str
+                      ) -> tuple[str, str]:
+        ind = str(frame[by].iat[pos]).strip()
+        unit = self.measure_unit.get(ind, "").strip()
+        measured = f"is measured in {unit}, not in %" if unit else "has no unit of measure (`measure_unit`)"
+        return (f"the {what} {text!r} is a percentage, but indicator {ind!r} {measured}",
+                f"write the number as `{col}` expects{f', in {unit}' if unit else ''}; or, if the indicator's "
+                "values are percentages, set its `measure_unit` to % in the indicators table")
+
     def number(self, table: str, frame: pd.DataFrame, col: str, what: str, *, allow_empty: bool,
-               integer: bool = False) -> pd.Series:
+               integer: bool = False, bounds: tuple[int, int] | None = None, percent_by: str | None = None
+               ) -> pd.Series:
         raw = frame[col].astype(str)
         rows = frame["_row"].to_numpy()
-        # A cell that reads as a number as it is needs no cleaning (pandas skips the spaces strip() removes and
-        # reads no thousands separator); only the others are stripped, freed of commas and read again.
-        num = _numbers(raw)
-        odd = np.flatnonzero((num.isna() | np.isinf(num)).to_numpy())
-        s = strip(raw.iloc[odd]).str.replace(",", "", regex=False).to_numpy(dtype=object)
-        again = pd.to_numeric(pd.Series(s, dtype=object).where(s != ""), errors="coerce").to_numpy()
-        if np.isfinite(again).any():  # some cells read once cleaned: read the column as the cleaned text
-            full = raw.to_numpy(dtype=object).copy()
-            full[odd] = s
-            num = pd.to_numeric(pd.Series(full, index=raw.index, dtype=object).where(full != ""), errors="coerce")
-        bad = (s != "") & np.isnan(again)
-        for row, text in zip(rows[odd[bad]], s[bad], strict=True):
-            plain = unicodedata.normalize("NFKC", text).replace(",", "")
-            hint = (f"; write {plain} in half-width (ASCII) characters" if plain != text
-                    and pd.notna(pd.to_numeric(plain, errors="coerce")) else "")
-            self.add(table, f"the {what} {text!r} is not a number", f"write a plain number in `{col}` "
-                     f"(no units or text; leave the cell empty for a missing value){hint}", row=int(row), col=col)
+        by = percent_by if percent_by in frame.columns else None
+        read = read_column(raw, integer=integer, bounds=bounds,
+                           percent_ok=self._percent_ok(frame, by) if by else None)
+        kinds: dict[str, list[tuple[int, str]]] = {}
+        fixes: dict[str, str] = {}
+        for pos, kind, text, detail in read.refused:
+            message, fix = (self._percent_text(frame, by, pos, what, col, text) if kind == "percent" and by
+                            else problem_text(kind, what, col, text, detail, integer))
+            kinds.setdefault(kind, []).append((int(rows[pos]), message))
+            fixes.setdefault(kind, fix)
+        for kind, found in kinds.items():
+            self.many(table, col, found, fixes[kind])
         if not allow_empty:
-            for row in rows[odd[s == ""]]:
-                self.add(table, f"the {what} is empty", f"fill in `{col}`", row=int(row), col=col)
+            self.many(table, col, [(int(r), f"the {what} is empty") for r in rows[read.empty]], f"fill in `{col}`")
+        num = read.values
         if integer:
             frac = (num.notna() & (num != np.floor(num.fillna(0)))).to_numpy()
-            for row, v in zip(rows[frac], num[frac], strict=True):
-                self.add(table, f"the {what} {v!r} is not a whole number", f"write a year such as 2018 in `{col}`",
-                         row=int(row), col=col)
-        inf = np.isinf(num.fillna(0)).to_numpy()
-        for row, text in zip(rows[inf], s[inf[odd]], strict=True):
-            self.add(table, f"the {what} {text!r} is not a finite number", f"write a plain number in `{col}`, or "
-                     "leave the cell empty for a missing value", row=int(row), col=col)
-        return num.where(~inf)
+            self.many(table, col, [(int(r), f"the {what} {v!r} is not a whole number") for r, v in
+                                   zip(rows[frac], num[frac], strict=True)], f"write a year such as 2018 in `{col}`")
+        for kind, cells in read.noted.items():
+            first = int(rows[cells[0][0]])
+            row_text = f"row {self._where(table, first, col)[1]}"
+            self.note(table, *note_text(kind, col, len(cells), cells[0][1].strip(), row_text), row=first, col=col)
+        return num
 
     def unique(self, spec: TableSpec, frame: pd.DataFrame) -> None:
         keys = list(spec.key)
         dup = frame.duplicated(keys, keep=False)
-        if dup.any():
-            for _, grp in frame[dup].groupby(keys, sort=False):
-                rows = [int(r) for r in grp["_row"]]
-                ident = ", ".join(f"{k}={grp.iloc[0][k]}" for k in keys)
-                self.add(spec.name, f"duplicate {spec.key_what} ({ident}) in rows {', '.join(map(str, rows))}",
-                         "keep one row for it and delete the others", row=rows[1], col=None)
+        if not dup.any():
+            return
+        groups = list(frame[dup].groupby(keys, sort=False))
+        places = self.places.get(spec.name)
+        for _, grp in groups[:LIMIT] if len(groups) > LIMIT else groups:
+            rows = [int(r) for r in grp["_row"]]
+            ident = ", ".join(f"{k}={grp.iloc[0][k]}" for k in keys)
+            if places is not None and max(rows) >= min(p for p in (places.file and [1 << 62]) or [1 << 62]) and \
+                    self.rows_text(spec.name, rows) != ", ".join(map(str, rows)):
+                self.add(spec.name, f"the {spec.key_what} ({ident}) is given twice: in "
+                         f"{' and in '.join(places.where(r) for r in rows)}", "keep one of them and delete the "
+                         "others", row=rows[1], col=None)
+                continue
+            self.add(spec.name, f"duplicate {spec.key_what} ({ident}) in rows {', '.join(map(str, rows))}",
+                     "keep one row for it and delete the others", row=rows[1], col=None)
+        if len(groups) > LIMIT:
+            first = [int(r) for r in groups[0][1]["_row"]]
+            self.add(spec.name, f"{len(groups) - LIMIT} more {spec.key_what}s are given more than once (in all, "
+                     f"{int(dup.sum())} rows repeat another; was the table pasted twice?)", "keep one row for each "
+                     "and delete the others", row=first[1], col=None)
 
     def known(self, table: str, frame: pd.DataFrame, col: str, valid: Iterable[str], what: str, fix: str) -> pd.Series:
         valid = set(valid)
         bad = ~frame[col].isin(valid) & _filled(frame[col])
-        for value, grp in frame[bad].groupby(col, sort=False):
+        groups = list(frame[bad].groupby(col, sort=False))
+        for value, grp in groups[:LIMIT]:
             rows = [int(r) for r in grp["_row"]]
-            shown = ", ".join(map(str, rows[:8])) + (" ..." if len(rows) > 8 else "")
+            shown = self.rows_text(table, rows[:8]) + (" ..." if len(rows) > 8 else "")
             close = difflib.get_close_matches(str(value), sorted(valid - {""}), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             self.add(table, f"unknown {what} {value!r} (rows {shown}){hint}", fix, row=rows[0], col=col)
+        if len(groups) > LIMIT:
+            rest = groups[LIMIT:]
+            values = ", ".join(repr(v) for v, _ in rest[:5]) + (" …" if len(rest) > 5 else "")
+            self.add(table, f"{len(rest)} more unknown {what}s ({values}): is this the right column, or the right "
+                     "table?", fix, row=int(rest[0][1]["_row"].iloc[0]), col=col)
         return ~bad
 
     def allowed(self, spec: TableSpec, frame: pd.DataFrame, col: str, valid: Iterable[str] | None = None,
