@@ -19,7 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from simkit.widgets import Explorer
+from simkit.present.widgets import Explorer
 
 GOAL = 0.5
 

@@ -123,6 +123,13 @@ DEPT_BONUS = 20000  # 元 per staff member, same for all departments
 # ---------------------------------------------------------------------------
 # (indicator, name, name_en, parent, direction, measure_unit, weight, track, kind, decimals)
 C, D = "区县市", "市直单位"
+#: The English name of every group (the units table's optional `group_en` column).
+GROUP_EN = {
+    C: "Counties and districts", "党群类": "Party and mass organisations", "经济发展类": "Economic development",
+    "社会工作类": "Social affairs", "城建交通类": "Urban construction and transport",
+    "农业农村类": "Agriculture and rural affairs", "政法类": "Political and legal affairs",
+    "执法监管类": "Law enforcement and regulation", "服务保障类": "Services and support",
+}
 LEVEL1 = [
     ("Q", "高质量发展", "High-quality development", 50),
     ("B", "三大攻坚战", "Three tough battles", 20),
@@ -221,6 +228,7 @@ def make_units():
         units.loc[units["name"] == name, "headcount"] = h
     units["headcount"] = units["headcount"].astype(int)
     units["area_km2"] = units["area_km2"].astype("Int64")
+    units.insert(units.columns.get_loc("group") + 1, "group_en", units["group"].map(GROUP_EN))
     return units
 
 

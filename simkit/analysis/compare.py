@@ -87,6 +87,10 @@ def unit_changes(base: Result, reform: Result) -> pd.DataFrame:
     if "award_slots" in b and "award_slots" in r:
         df["slots_base"] = b["award_slots"].to_numpy()
         df["slots_reform"] = r["award_slots"].to_numpy()
+    if "prize" in b or "prize" in r:  # prize money (综合奖励、进步奖励), 0 where a scenario pays none
+        prize_b = b["prize"].to_numpy(dtype=float) if "prize" in b else np.zeros(len(b))
+        prize_r = r["prize"].to_numpy(dtype=float) if "prize" in r else np.zeros(len(r))
+        df["prize_base"], df["prize_reform"], df["prize_change"] = prize_b, prize_r, prize_r - prize_b
     df["rank_band"] = band(df["rank_change"].to_numpy(dtype=float, na_value=np.nan), RANK_BANDS)
     # A unit paid nothing under the base has no percentage change: any gain from zero is a gain of more
     # than 5%, and nothing to nothing is no change, so that every unit falls in a band.

@@ -24,17 +24,19 @@ from .common import (
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_data_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for fairness.csv and manifest.json.")
+              help="结果文件夹 / folder for fairness.csv and manifest.json.")
 @click.option("--size", default="gdp", show_default=True,
-              help="Size measure: a unit attribute (e.g. headcount) or an indicator id (e.g. gdp).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap intervals.")
-@click.option("--boot", type=int, default=1000, show_default=True, help="Bootstrap resamples per interval.")
+              help="规模口径 / size measure: a unit attribute (e.g. headcount) or an indicator id (e.g. gdp).")
+@click.option("--seed", type=int, default=0, show_default=True, help="随机种子 / seed of the bootstrap intervals.")
+@click.option("--boot", type=int, default=1000, show_default=True,
+              help="自助抽样次数 / bootstrap resamples per interval.")
 @click.option("--years", default=None, help="Years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
               "year all the scenarios can evaluate.")
 @handles_errors
 def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, size: str, seed: int, boot: int,
              years: str | None) -> None:
-    """Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
+    """公平性对比：名次与规模相关、最高等次归属、奖金不平等、名次流动、末位持续、共同冲击。
+    Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
     mobility, bottom persistence and common-shock invariance, with bootstrap intervals (5–95%)."""
     from ..io.read import load_data
     from ..io.scenarios import load_scenario
@@ -86,11 +88,11 @@ def _parse_years(text: str | None) -> tuple[int, ...] | None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_data_option
 @click.option("--draws", type=click.IntRange(2, None), default=1000, show_default=True,
-              help="Monte Carlo draws (each also the base of the Sobol design).")
+              help="蒙特卡洛抽样次数 / Monte Carlo draws (each also the base of the Sobol design).")
 @click.option("--seed", type=click.IntRange(0, None), default=0, show_default=True,
-              help="Seed: the same seed gives the same output, whatever the chunk size.")
+              help="随机种子 / seed: the same seed gives the same output, whatever the chunk size.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for rank_intervals.csv, sensitivity.csv and manifest.json.")
+              help="结果文件夹 / folder for rank_intervals.csv, sensitivity.csv and manifest.json.")
 @click.option("--spread", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
               help="Weights drawn uniformly within ± this share of nominal: the first-level weights, and the "
               "sub-weights of each first-level item (one input group each).")
@@ -103,7 +105,8 @@ def _parse_years(text: str | None) -> tuple[int, ...] | None:
 @handles_errors
 def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, out: Path, spread: float,
                 noise: float | None, chunk_size: int | None, year: int | None, lang: str) -> None:
-    """Uncertainty of SCENARIO's ranks (JRC/OECD practice): rank intervals, grade probabilities, Sobol indices.
+    """名次的不确定性（JRC/OECD 做法）：名次区间、各等次概率、Sobol 敏感性指数。
+    Uncertainty of SCENARIO's ranks (JRC/OECD practice): rank intervals, grade probabilities, Sobol indices.
 
     Writes rank_intervals.csv (nominal and median rank, 5–95% interval, probability of each grade),
     sensitivity.csv (first- and total-order Sobol indices of each input group for the mean absolute rank

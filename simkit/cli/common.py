@@ -94,13 +94,15 @@ def _check_new_file(path: Path, *, replace: bool = False) -> None:
 
 def _data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-                        help="Data: a folder of CSV files or an .xlsx workbook. Default: the bundled "
+                        help="数据：CSV 文件夹或 .xlsx 工作簿，默认随包示例数据（合成）/ Data: a folder of CSV "
+                        "files or an .xlsx "
+                        "workbook. Default: the bundled "
                         "illustrative (synthetic) Yiyang data.")(fn)
 
 
 def _lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                        help="Language of printed tables.")(fn)
+                        help="打印表格的语言 / language of printed tables.")(fn)
 
 
 def print_table(df: Any, title: str) -> None:

@@ -23,13 +23,15 @@ from .common import (
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_data_option
-@click.option("--year", type=int, default=None, help="Evaluation year. Default: the scenario's, else the last.")
+@click.option("--year", type=int, default=None, help="评估年度，默认方案所定或数据最后一年 / evaluation year. Default: "
+              "the scenario's, else the last.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for results.csv, indicators.csv and manifest.json.")
+              help="结果文件夹 / folder for results.csv, indicators.csv and manifest.json.")
 @_lang_option
 @handles_errors
 def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str) -> None:
-    """Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
+    """评估方案：打印排名表，写出 results.csv、indicators.csv、manifest.json。
+    Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
     from ..engine.evaluate import evaluate
     from ..io.read import load_data
     from ..io.scenarios import load_scenario
@@ -53,16 +55,20 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("reform", type=click.Path(path_type=Path))
 @_data_option
-@click.option("--year", type=int, default=None, help="Evaluation year. Default: the base scenario's, else the last.")
+@click.option("--year", type=int, default=None,
+              help="评估年度 / evaluation year. Default: the base scenario's, else the "
+              "last.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for comparison.csv, comparison.xlsx, both results and manifest.json.")
-@click.option("--size", default=None, help="Size measure (unit attribute or indicator id) for the size-rank "
+              help="结果文件夹 / folder for comparison.csv, comparison.xlsx, both results and manifest.json.")
+@click.option("--size", default=None, help="规模口径（单位属性或指标编码），用于名次与规模相关 / size measure (unit "
+              "attribute or indicator id) for the size-rank "
               "correlation, e.g. gdp.")
 @_lang_option
 @handles_errors
 def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, out: Path, size: str | None,
             lang: str) -> None:
-    """Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
+    """对比两个方案：名次、等次、奖金、赢家与输家、预算、逐项分解。
+    Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
     from ..analysis.compare import compare as run_compare
     from ..io.read import load_data
     from ..io.scenarios import load_scenario
@@ -101,11 +107,12 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("unit")
 @_data_option
-@click.option("--year", type=int, default=None, help="Evaluation year.")
+@click.option("--year", type=int, default=None, help="评估年度 / evaluation year.")
 @_lang_option
 @handles_errors
 def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None, lang: str) -> None:
-    """Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
+    """说明一个单位（编码或名称）的总分、名次、等次、奖金和评优指标从何而来。
+    Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
     from ..engine.evaluate import evaluate
     from ..io.read import load_data
     from ..io.scenarios import load_scenario
@@ -123,7 +130,8 @@ def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None,
 @_data_option
 @handles_errors
 def validate(path: Path, data_path: Path | None) -> None:
-    """Check a scenario (.yaml) or a data set (folder or .xlsx) and report every problem.
+    """检查方案文件（.yaml）或数据（文件夹或 .xlsx），一次报告全部问题与缺报。
+    Check a scenario (.yaml) or a data set (folder or .xlsx) and report every problem and gap.
 
     A scenario is also checked against the data (--data, default the bundled data).
     """

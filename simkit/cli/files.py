@@ -19,7 +19,8 @@ from .common import (
 @click.argument("path", type=click.Path(path_type=Path))
 @handles_errors
 def template(path: Path) -> None:
-    """Write an empty data workbook (.xlsx) to fill in, with headers in Chinese and English."""
+    """写出空白数据模板（.xlsx），表头中英文。
+    Write an empty data workbook (.xlsx) to fill in, with headers in Chinese and English."""
     from ..io.template import write_template
 
     if path.suffix.lower() != ".xlsx":
@@ -31,10 +32,12 @@ def template(path: Path) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of stdout.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="写入此文件 / write to this file instead of stdout.")
 @handles_errors
 def schema(out: Path | None) -> None:
-    """Print the JSON Schema of scenario files."""
+    """输出方案文件的 JSON Schema。
+    Print the JSON Schema of scenario files."""
     from ..schema.scenario import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"

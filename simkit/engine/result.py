@@ -53,6 +53,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "payout": ("draw", "year", "unit"),
     "scale": ("draw", "year"),
     "award_slots": ("draw", "year", "unit"),
+    "prize": ("draw", "year", "unit"),
     "previous_rank": ("draw", "year", "unit"),
     "rank_change": ("draw", "year", "unit"),
     "score_change": ("draw", "year", "unit"),
@@ -79,7 +80,7 @@ def stage_variables(leaf: LeafStage | None, totals: TotalStage | None, ranks: Ra
         out.update(rank=ranks.rank, rank_lo=ranks.rank_lo, rank_hi=ranks.rank_hi, grade=ranks.grade)
     if money is not None:
         out.update(bonus_factor=money.factor, payout=money.payout, scale=money.scale, award_slots=money.slots,
-                   bonus_base=money.base)
+                   bonus_base=money.base, prize=money.prize)
     if back is not None:
         out.update(previous_rank=back.previous_rank, rank_change=back.rank_change, score_change=back.score_change,
                    progress_award=back.progress_award, bottom_years=back.bottom_years, step=back.step)
@@ -200,13 +201,21 @@ class Result:
         return round_to_total(np.nan_to_num(raw)[None], total, priority=-self._now("rank"))[0]
 
     def budget(self) -> dict[str, float | None]:
-        """Total paid against the budget (the pool, or the sum of bases when open-ended) and the scale factor."""
+        """Total paid against the budget (the pool, or the sum of bases when open-ended) and the scale factor;
+        ``prizes``: the prize money (None without prizes), ``total_with_prizes``: bonuses and prizes together."""
         if self.payout_yuan is None:
-            return {"paid": None, "budget": None, "difference": None, "scale": None, "pool": None}
-        paid = float(self.payout_yuan.sum())
-        pool = self.scenario.consequences.bonus.pool
-        return {"paid": paid, "budget": self.budget_total, "difference": paid - self.budget_total,
-                "scale": float(self._now("scale")), "pool": self.budget_total if pool is not None else None}
+            out: dict[str, float | None] = {"paid": None, "budget": None, "difference": None, "scale": None,
+                                            "pool": None}
+        else:
+            paid = float(self.payout_yuan.sum())
+            pool = self.scenario.consequences.bonus.pool
+            out = {"paid": paid, "budget": self.budget_total, "difference": paid - self.budget_total,
+                   "scale": float(self._now("scale")), "pool": self.budget_total if pool is not None else None}
+        prizes = float(np.nansum(self._now("prize"))) if "prize" in self.variables else None
+        out["prizes"] = prizes
+        out["total_with_prizes"] = None if out["paid"] is None and prizes is None else \
+            (out["paid"] or 0.0) + (prizes or 0.0)
+        return out
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -243,6 +252,8 @@ class Result:
                 df["realised_float"] = np.where(base > 0, df["payout"].to_numpy(dtype=float) / base - 1.0, np.nan)
         if "award_slots" in self.variables:
             df["award_slots"] = self._now("award_slots")
+        if "prize" in self.variables:
+            df["prize"] = self._now("prize")
         if "previous_rank" in self.variables:
             df["previous_rank"] = pd.array(self._now("previous_rank"), dtype="Int64")
             df["rank_change"] = pd.array(self._now("rank_change"), dtype="Int64")

@@ -17,7 +17,15 @@ import numpy as np
 
 from ..errors import RuleInputError
 from ..rules.adjustments import fired_condition
-from ..rules.consequences import award_slots, bonus_base, bonus_factor, look_back, scale_to_pool, unit_attribute
+from ..rules.consequences import (
+    award_slots,
+    bonus_base,
+    bonus_factor,
+    look_back,
+    prize_money,
+    scale_to_pool,
+    unit_attribute,
+)
 from ..rules.grading import assign_grades
 from ..rules.measures import MEASURES
 from ..rules.missing import EXCLUDE, PENALTY, PREVIOUS, carry_forward, fill_shares
@@ -285,7 +293,8 @@ def rank_stage(plan: Plan, totals: TotalStage) -> RankStage:
 class MoneyStage:
     """Bonus and award slots.  ``base`` (U,) is each unit's bonus base; ``factor`` the stated float;
     ``payout`` (yuan, unrounded) and ``scale`` (D, Y) the pool's scale factor (1 when open-ended); ``budget``
-    the pool, or the sum of bases when open-ended; ``slots`` the award slots.  None where not set."""
+    the pool, or the sum of bases when open-ended; ``slots`` the award slots; ``prize`` the prize money (yuan,
+    综合奖励 and 进步奖励).  None where not set."""
 
     base: np.ndarray | None
     factor: np.ndarray | None
@@ -293,6 +302,7 @@ class MoneyStage:
     scale: np.ndarray | None
     budget: float | None
     slots: np.ndarray | None
+    prize: np.ndarray | None = None
 
 
 def money_stage(plan: Plan, totals: TotalStage, ranks: RankStage) -> MoneyStage:
@@ -322,7 +332,14 @@ def money_stage(plan: Plan, totals: TotalStage, ranks: RankStage) -> MoneyStage:
             if a.per_head else None
         slots = award_slots(a, ranks.grade.reshape(flat), names, ranks.rank.reshape(flat), head, plan.group_codes,
                             totals.vetoed.reshape(flat), cons.veto, plan.data.unit_ids).reshape(shape)
-    return MoneyStage(base, factor, payout, scale, budget, slots)
+    prize = None
+    if cons.prizes is not None:
+        # the progress prize follows the progress award of the years in this batch (the look-back's own rule)
+        award = look_back_stage(plan, totals, ranks).progress_award \
+            if cons.prizes.progress is not None and cons.progress is not None else None
+        prize = prize_money(cons.prizes, ranks.grade, names, progress_award=award, vetoed=totals.vetoed,
+                            source=plan.where)
+    return MoneyStage(base, factor, payout, scale, budget, slots, prize)
 
 
 # ============================================================================================= look back

@@ -179,6 +179,11 @@ class _Cells:
                 widest = max(widest, len(cells))
                 if any(c.strip() for c in cells[width:]):
                     full.append((lines.line_num, cells))
+        quote = self._quote_line(skipped)
+        if full and quote is not None and quote <= full[0][0]:
+            self.fail("a double quote (\") opens a text that is never closed, so the lines after it are read as "
+                      "one cell", "delete the stray double quote, or close the text with another one", row=quote)
+            return None
         if full:
             row, cells = full[0]
             more = f" (and {len(full) - 1} more rows)" if len(full) > 1 else ""

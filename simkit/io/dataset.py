@@ -42,6 +42,12 @@ class Dataset:
     adjustments: pd.DataFrame
     source: str = "<memory>"
     synthetic: bool = False
+    #: The text encoding each CSV file was read in (file name → Python codec name, e.g. ``gbk``); empty for a
+    #: workbook or tables made in memory.
+    encodings: dict[str, str] = field(default_factory=dict, compare=False)
+    #: What the reader interpreted without refusing it ("8%" read as 8, full-width digits, blank lines above a
+    #: header, sheets not read), as ``Problem`` records to show as warnings.
+    notes: tuple[Problem, ...] = field(default=(), compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ derived views
@@ -99,6 +105,14 @@ class Dataset:
         return bonus, deduction, {k: "；".join(r for r in rs if r) or "一票否决" for k, rs in reasons.items()}
 
     @cached_property
+    def group_en(self) -> dict[str, str]:
+        """Every group's English name (the ``group_en`` column), the group itself where none is given."""
+        units = self.units
+        english = units["group_en"] if "group_en" in units else pd.Series("", index=units.index)
+        named = english.fillna("").astype(str).where(english.fillna("") != "", units["group"])
+        return dict(zip(units["group"], named, strict=True))
+
+    @cached_property
     def indicator_direction(self) -> np.ndarray:
         """Direction (+1/−1) of every leaf, in the order of ``leaves``."""
         ind = self.indicators.set_index("indicator")
@@ -134,7 +148,8 @@ class Dataset:
             return frame[frame["unit"].isin(ids)].reset_index(drop=True)
 
         return Dataset(u[sel].reset_index(drop=True), self.indicators, only(self.observations), only(self.targets),
-                       only(self.adjustments), source=self.source, synthetic=self.synthetic)
+                       only(self.adjustments), source=self.source, synthetic=self.synthetic,
+                       encodings=self.encodings, notes=self.notes)
 
     def subset_indicators(self, keep: Sequence[str]) -> Dataset:
         """The data with only these indicator nodes (ids; keep whole branches: leaves and their ancestors)."""
@@ -144,7 +159,8 @@ class Dataset:
             return frame[frame["indicator"].isin(keep)].reset_index(drop=True)
 
         return Dataset(self.units, only(self.indicators), only(self.observations), only(self.targets),
-                       self.adjustments, source=self.source, synthetic=self.synthetic)
+                       self.adjustments, source=self.source, synthetic=self.synthetic,
+                       encodings=self.encodings, notes=self.notes)
 
     def value(self, indicator: str, year: int) -> pd.Series:
         """One indicator's values in one year, indexed by unit id."""

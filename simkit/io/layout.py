@@ -131,9 +131,15 @@ def find_header(rows: Sequence[Sequence[str]], first_column: Sequence[str], tabl
                 f"this holds the `{other}` table (its header has the columns of `{other}`), not `{table}`",
                 f"put the `{other}` table in its own {'sheet' if unit == 'row' else 'file'} named {other} and the "
                 f"`{table}` table here"))
+    needed = min(2, required)
+    down = _matches(first_column, table)
+    if down >= needed and down > mine:
+        return Layout(problem=(
+            "the table is transposed: the column names are down column A and each record is a column",
+            "turn it round, one record per row under one header row: copy the table and paste it transposed "
+            "(选择性粘贴 → 转置 / Paste Special → Transpose)"))
     if mine:
         return Layout(header=first, skipped=first)
-    needed = min(2, required)
     best, at = max(((_matches(rows[k], table), k) for k in nonblank[1:SCAN_ROWS]), default=(0, 0))
     if best >= needed:
         title = " ".join(c.strip() for c in rows[first] if c.strip())[:_TITLE_SHOWN]
@@ -141,9 +147,4 @@ def find_header(rows: Sequence[Sequence[str]], first_column: Sequence[str], tabl
         return Layout(problem=(
             f"the header is on {unit} {at + 1}, not {unit} 1: {above} a title or notes above it ({title!r})", f"delete the title {unit}s above the header, so that the column names are in {unit} 1 "
             "(a title can go in the file name or the README sheet)"))
-    if _matches(first_column, table) >= needed:
-        return Layout(problem=(
-            "the table is transposed: the column names are down column A and each record is a column",
-            "turn it round, one record per row under one header row: copy the table and paste it transposed "
-            "(选择性粘贴 → 转置 / Paste Special → Transpose)"))
     return Layout(header=first, skipped=first)

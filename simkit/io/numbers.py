@@ -234,10 +234,13 @@ def read_column(raw: pd.Series, *, integer: bool = False, bounds: tuple[int, int
         full = raw.to_numpy(dtype=object).copy()
         full[odd] = clean
         num = pd.to_numeric(pd.Series(full, index=raw.index, dtype=object).where(full != ""), errors="coerce")
+    if refused:  # their cells are no numbers, whatever pandas made of them ("inf")
+        num = num.astype(float)
+        num.iloc[[p for p, *_ in refused]] = np.nan
     refused += _out_of_range(num, raw, integer, bounds)
     num = num.where(~np.isinf(num))
     if refused:
-        num = num.copy()
+        num = num.astype(float)
         num.iloc[[p for p, *_ in refused]] = np.nan
     noted.update(_scientific(num, raw))
     return Column(num, sorted(refused), noted, empty)

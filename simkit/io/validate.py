@@ -21,7 +21,7 @@ from ..schema.tables import ALL_TRACKS, DIRECTIONS, PERCENT_UNITS, REQUIRED_TABL
 from .dataset import Dataset
 from .numbers import LIMIT, note_text, problem_text, read_column
 from .raw import RawData
-from .wide import Places, WideReader
+from .wide import WIDE_BASE, Places, WideReader
 
 # Builtins applied element-wise in C: no Python function runs per cell.
 _isinstance = np.frompyfunc(isinstance, 2, 1)
@@ -96,9 +96,11 @@ class _Checker:
             return self.names.get(table, table), row, col, ""
         return places.place(row, col)
 
-    def add(self, table: str, message: str, fix: str, row: int | None = None, col: str | None = None) -> None:
+    def add(self, table: str, message: str, fix: str, row: int | None = None, col: str | None = None, *,
+            cell: bool = True) -> None:
+        """A problem; ``cell=False`` when it is not about the one cell of ``row`` (a summary)."""
         file, row, field, extra = self._where(table, row, col)
-        self.problems.append(Problem(file, message + extra, fix, row=row, field=field))
+        self.problems.append(Problem(file, message + (extra if cell else ""), fix, row=row, field=field))
 
     def note(self, table: str, message: str, fix: str, row: int | None = None, col: str | None = None) -> None:
         file, row, field, extra = self._where(table, row, col)
@@ -190,11 +192,10 @@ class _Checker:
             return
         groups = list(frame[dup].groupby(keys, sort=False))
         places = self.places.get(spec.name)
-        for _, grp in groups[:LIMIT] if len(groups) > LIMIT else groups:
+        for _, grp in groups[:LIMIT]:
             rows = [int(r) for r in grp["_row"]]
             ident = ", ".join(f"{k}={grp.iloc[0][k]}" for k in keys)
-            if places is not None and max(rows) >= min(p for p in (places.file and [1 << 62]) or [1 << 62]) and \
-                    self.rows_text(spec.name, rows) != ", ".join(map(str, rows)):
+            if places is not None and max(rows) >= WIDE_BASE:  # a wide cell: name each place
                 self.add(spec.name, f"the {spec.key_what} ({ident}) is given twice: in "
                          f"{' and in '.join(places.where(r) for r in rows)}", "keep one of them and delete the "
                          "others", row=rows[1], col=None)
@@ -205,7 +206,7 @@ class _Checker:
             first = [int(r) for r in groups[0][1]["_row"]]
             self.add(spec.name, f"{len(groups) - LIMIT} more {spec.key_what}s are given more than once (in all, "
                      f"{int(dup.sum())} rows repeat another; was the table pasted twice?)", "keep one row for each "
-                     "and delete the others", row=first[1], col=None)
+                     "and delete the others", row=first[1], col=None, cell=False)
 
     def known(self, table: str, frame: pd.DataFrame, col: str, valid: Iterable[str], what: str, fix: str) -> pd.Series:
         valid = set(valid)
@@ -221,7 +222,7 @@ class _Checker:
             rest = groups[LIMIT:]
             values = ", ".join(repr(v) for v, _ in rest[:5]) + (" …" if len(rest) > 5 else "")
             self.add(table, f"{len(rest)} more unknown {what}s ({values}): is this the right column, or the right "
-                     "table?", fix, row=int(rest[0][1]["_row"].iloc[0]), col=col)
+                     "table?", fix, row=int(rest[0][1]["_row"].iloc[0]), col=col, cell=False)
         return ~bad
 
     def allowed(self, spec: TableSpec, frame: pd.DataFrame, col: str, valid: Iterable[str] | None = None,
@@ -239,11 +240,9 @@ def _column(ck: _Checker, table: str, frame: pd.DataFrame, col: ColumnSpec) -> p
         if col.name not in frame.columns:
             return np.nan
         num = ck.number(table, frame, col.name, col.what, allow_empty=col.empty != "error",
-                        integer=col.kind == "integer")
+                        integer=col.kind == "integer", bounds=col.bounds, percent_by=col.percent_by)
         if col.nonnegative:
-            for row in frame.loc[num < 0, "_row"]:
-                ck.add(table, f"a {col.what} cannot be negative", f"write 0 or a positive {col.what}",
-                       row=int(row), col=col.name)
+            _nonnegative(ck, table, frame, num, col.name, col.what)
         return num
     text = ck.text(table, frame, col.name, col.empty == "error", col.what)
     if col.lower:
@@ -253,9 +252,14 @@ def _column(ck: _Checker, table: str, frame: pd.DataFrame, col: ColumnSpec) -> p
     if col.kind != "direction":
         return text
     sign = text.map(DIRECTIONS)
-    for row, v in zip(frame.loc[sign.isna(), "_row"], text[sign.isna()], strict=True):
-        ck.add(table, f"{col.what} {v!r} is not understood", col.fix, row=int(row), col=col.name)
+    ck.many(table, col.name, [(int(row), f"{col.what} {v!r} is not understood") for row, v in
+                              zip(frame.loc[sign.isna(), "_row"], text[sign.isna()], strict=True)], col.fix)
     return sign
+
+
+def _nonnegative(ck: _Checker, table: str, frame: pd.DataFrame, num: pd.Series, col: str, what: str) -> None:
+    ck.many(table, col, [(int(row), f"a {what} cannot be negative") for row in frame.loc[num < 0, "_row"]],
+            f"write 0 or a positive {what}")
 
 
 def _parse(ck: _Checker, spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
@@ -321,10 +325,30 @@ def _units(ck: _Checker, uf: pd.DataFrame) -> pd.DataFrame:
     units = _parse(ck, spec, uf)
     ck.unique(spec, units[units["unit"] != ""])
     if spec.attributes is not None:
+        examples = {c.name: c for c in spec.examples}
         for c in uf.columns:
             if c not in spec.names and c != "_row" and not c.startswith("Unnamed"):
-                units[c] = ck.number("units", uf, c, spec.attributes.what.format(name=c), allow_empty=True)
+                what = spec.attributes.what.format(name=c)
+                units[c] = ck.number("units", uf, c, what, allow_empty=True)
+                if c in examples and examples[c].nonnegative:
+                    _nonnegative(ck, "units", uf, units[c], c, what)
+    units["group_en"] = _group_en(ck, units)
     return units
+
+
+def _group_en(ck: _Checker, units: pd.DataFrame) -> pd.Series:
+    """One English name per group: given in one row or all; two different names for a group are a problem."""
+    given = units[units["group_en"] != ""]
+    names = given.groupby("group", sort=False)["group_en"].unique()
+    for group, found in names.items():
+        if len(found) > 1:
+            rows = [int(given.loc[(given["group"] == group) & (given["group_en"] == f), "_row"].iloc[0])
+                    for f in found[:2]]
+            ck.add("units", f"group {group!r} has two English names: {found[0]!r} (row {rows[0]}) and {found[1]!r} "
+                   f"(row {rows[1]})", "write the same English name in every row of the group, or in one row only",
+                   row=rows[1], col="group_en")
+    first = {g: f[0] for g, f in names.items()}
+    return units["group"].astype(object).map(first).astype(object).fillna("")
 
 
 def _indicators(ck: _Checker, inf: pd.DataFrame, tracks: set[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -386,32 +410,43 @@ def _optional(raw: dict[str, pd.DataFrame], table: str, check: Callable[[pd.Data
     return pd.DataFrame({c: [] for c in SCHEMA[table].names})
 
 
-def build_dataset(raw: dict[str, pd.DataFrame], names: dict[str, str] | None = None, *,
+def build_dataset(raw: dict[str, pd.DataFrame] | RawData, names: dict[str, str] | None = None, *,
                   source: str = "<memory>", synthetic: bool = False) -> Dataset:
     """Validate raw text tables (every cell a string; a `_row` column optional) into a ``Dataset``.
 
-    Raises ``DataError`` listing every problem found.
+    ``raw`` is a dict of tables, or what a reader made of a folder or workbook (``RawData``: with wide tables
+    of observations, the encodings and the reader's notes).  Raises ``DataError`` listing every problem found.
     """
-    names = names or {t: t for t in SCHEMA}
+    info = raw if isinstance(raw, RawData) else RawData(dict(raw), names or {t: t for t in SCHEMA})
+    names = names or info.names
     ck = _Checker(names)
-    raw = {t: _as_text_frame(f) for t, f in raw.items()}
-    for t, f in raw.items():
+    tables = {t: _as_text_frame(f) for t, f in info.tables.items()}
+    for t, f in tables.items():
         ck.columns(t, f)
     for t in REQUIRED_TABLES:
-        if t not in raw:
+        if t not in tables and not (t == "observations" and info.wide):
             ck.add(t, f"the required table `{t}` is missing", f"add the `{t}` table (see docs/data-format.md)")
     if ck.problems:
         raise DataError(ck.problems)
 
-    units = _units(ck, raw["units"])
+    units = _units(ck, tables["units"])
     tracks = set(units["track"])
-    ind, leaves = _indicators(ck, raw["indicators"], tracks)
+    ind, leaves = _indicators(ck, tables["indicators"], tracks)
+    for t, frame in (("units", units), ("indicators", ind)):
+        if not len(frame):
+            ck.add(t, "the table has no rows", f"add one row per {t[:-1]}")
+    if ck.problems:
+        raise DataError(ck.problems)
+    ck.measure_unit = dict(zip(ind["indicator"], ind["measure_unit"], strict=True))
     tree = _Tree(set(units["unit"]) - {""}, dict(zip(units["unit"], units["track"], strict=True)),
                  set(ind["indicator"]) - {""}, leaves, dict(zip(ind["indicator"], ind["track"], strict=True)))
-    obs = _observed(ck, "observations", raw["observations"], tree)
-    tg = _optional(raw, "targets", lambda f: _observed(ck, "targets", f, tree))
-    adj = _optional(raw, "adjustments", lambda f: _adjustments(ck, f, tree.unit_ids))
+    observed = _with_wide(ck, tables, info, units, ind, leaves)
+    obs = _observed(ck, "observations", observed, tree) if observed is not None else None
+    tg = _optional(tables, "targets", lambda f: _observed(ck, "targets", f, tree))
+    adj = _optional(tables, "adjustments", lambda f: _adjustments(ck, f, tree.unit_ids))
 
+    if obs is None:
+        obs = pd.DataFrame({c: [] for c in SCHEMA["observations"].names})
     if not len(obs) and not ck.problems:
         ck.add("observations", "the table has no rows", "add one row per unit, indicator and year")
     if ck.problems:
@@ -432,7 +467,29 @@ def build_dataset(raw: dict[str, pd.DataFrame], names: dict[str, str] | None = N
     ind["parent"] = ind["parent"].replace("", None)
     ind["direction"] = ind["direction"].astype(int)
     frames = {"units": units, "indicators": ind, "observations": obs, "targets": tg, "adjustments": adj}
-    return Dataset(**{t: _finished(t, f) for t, f in frames.items()}, source=source, synthetic=synthetic)
+    return Dataset(**{t: _finished(t, f) for t, f in frames.items()}, source=source,
+                   synthetic=synthetic or info.synthetic, encodings=dict(info.encodings),
+                   notes=(*info.notes, *ck.notes))
+
+
+def _with_wide(ck: _Checker, tables: dict[str, pd.DataFrame], info: RawData, units: pd.DataFrame,
+               ind: pd.DataFrame, leaves: list[str]) -> pd.DataFrame | None:
+    """The observations of the long table and of the wide tables, as one long text table (None: neither)."""
+    long = tables.get("observations")
+    if not info.wide:
+        return long
+    for table in info.wide:
+        table.frame = _as_text_frame(table.frame)
+    reader = WideReader(units, ind, leaves, ck.problems.append, ck.notes.append)
+    pieces = reader.read(info.wide)
+    if long is None and not pieces:
+        if "observations" in info.missing and not ck.problems:
+            ck.problems.append(info.missing["observations"])
+        return None
+    ck.places["observations"] = Places(ck.names.get("observations", "observations"), reader.pieces)
+    if long is None:
+        return pd.concat(pieces, ignore_index=True)
+    return pd.concat([long, *pieces], ignore_index=True) if pieces else long
 
 
 def _finished(table: str, frame: pd.DataFrame) -> pd.DataFrame:

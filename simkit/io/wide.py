@@ -8,6 +8,8 @@ into the sheet, the row, the unit and the column.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -69,18 +71,27 @@ class Places:
         return "; ".join(self.where(k) for k in keys)
 
 
-def _indicator_of(header: str, ids: dict[str, str], names: dict[str, str]) -> str | None:
-    """The indicator a wide column's header names: its id, its Chinese name, or both (``地区生产总值 gdp``)."""
-    text = header.strip()
+_BRACKETS = re.compile(r"[()\[\]（）【】\n\r\t/|:：]+")
+
+
+def _indicator_of(header: str, ids: dict[str, str], names: dict[str, str]) -> tuple[str | None, str | None]:
+    """The indicator a wide column's header names (its id, its name, or both: ``地区生产总值 gdp``), and the
+    other indicator its name part names when the two disagree."""
+    text = unicodedata.normalize("NFKC", header).strip()
     if text.lower() in ids:
-        return ids[text.lower()]
+        return ids[text.lower()], None
+    if text in names:
+        return names[text], None
+    tokens = _BRACKETS.sub(" ", text).split()
+    for id_at, rest in ((-1, tokens[:-1]), (0, tokens[1:])):
+        if tokens and tokens[id_at].lower() in ids:
+            found, name = ids[tokens[id_at].lower()], " ".join(rest)
+            other = names.get(name) or names.get(name.replace(" ", ""))
+            return found, other if other not in (None, found) else None
     chinese, english = split_label(text)
     if english in ids:
-        return ids[english]
-    for part in (text, chinese):
-        if part in names:
-            return names[part]
-    return None
+        return ids[english], None
+    return names.get(chinese), None
 
 
 class WideReader:
@@ -138,9 +149,13 @@ class WideReader:
                     ok = False
                 roles[role] = letter
                 continue
-            ind = _indicator_of(header, self.ids, self.names)
+            ind, other = _indicator_of(header, self.ids, self.names)
             where = f"column {letter} ({header.strip()!r})"
-            if ind is None:
+            if other is not None:
+                self._problem(table, f"{where} names indicator {ind!r} by its id but {other!r} by its name",
+                              "correct the name or the id in the header", row=table.header_row, field=header.strip())
+                ok = False
+            elif ind is None:
                 if table.named:
                     self._problem(table, f"{where} is neither a unit column nor an indicator",
                                   "write a leaf indicator's name and id in the header (e.g. 地区生产总值 gdp, as "

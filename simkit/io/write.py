@@ -1,7 +1,8 @@
 """Writing files safely: CSV and Excel protected against formula injection, each file written atomically.
 
 Everything written is protected against spreadsheet formula injection: strings that a spreadsheet would
-run as a formula get a leading ``'`` (see :func:`neutralise`).
+run as a formula get a leading ``'`` (see :func:`neutralise`).  Workbooks print: A4 landscape, one page wide,
+the header row on every page, page numbers in the footer (:class:`PrintLayout`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,19 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 MANIFEST_SHEET = "运行信息 Manifest"
 _MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
 _HEADER_FONT = Font(bold=True)
+_ZH_HEAD = InlineFont(b=True, sz=11)
+_EN_HEAD = InlineFont(sz=8, color="FF595959")
 _HEADER_FILL = PatternFill(
     fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7"
 )
@@ -70,6 +78,11 @@ def _atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 text atomically (a temp file beside it, then a rename)."""
     return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write bytes (a Word document, a workbook made in memory) atomically."""
+    return _atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def _text_width(text: str) -> int:
@@ -161,6 +174,35 @@ def write_csv_safe(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 # reports
 
 
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a workbook prints: A4 landscape, one page wide, the header row on every page, a footer.
+
+    ``title`` goes in the centre of every page's header; ``footer`` (e.g. the scenario names) at the left of the
+    footer, page numbers in its centre; ``mark`` (e.g. the synthetic-data mark) in red at the right of the
+    header and the footer.  A table wider than ``max_width`` character widths is split into several sheets,
+    each repeating its first ``keep`` columns (the unit's name and id), so that names and numbers are always
+    printed on the same page; ``page`` is the page-number text (``&P`` page, ``&N`` pages).
+    """
+
+    title: str = ""
+    footer: str = ""
+    mark: str = ""
+    max_width: int = 185
+    keep: int = 2
+    page: str = "第 &P 页 / 共 &N 页"
+
+
+#: Number formats (Excel codes) that a caller names: yuan, percentages, scores.
+YUAN, PERCENT, SCORE = "#,##0", "0.0%", "0.00"
+#: Formats given per column name, or per (sheet, column); a sequence gives one format per row.
+Formats = Mapping[Any, str | Sequence[str]]
+
+_FLAG_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
+_MARK_COLOUR = "C00000"
+_WRAP_AT = 40  # text wider than this (in character widths) wraps in its cell instead of widening the column
+
+
 def _clean_text(text: str) -> str:
     """Neutralised text without characters Excel cannot store, within Excel's cell limit."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -213,26 +255,53 @@ def _set_cell(
     return None
 
 
-def _header_text(column: Any, headers: Mapping[str, str] | None) -> str:
+def _header_text(column: Any, headers: Mapping[Any, str] | None, sheet: str = "") -> str:
+    """``中文\nEnglish`` for a column with a Chinese label (given by (sheet, column) or by column)."""
     if isinstance(column, tuple):
         column = " / ".join(str(part) for part in column)
     name = str(column)
-    if headers and name in headers and headers[name]:
-        return f"{headers[name]}\n{name}"
-    return name
+    label = (headers.get((sheet, name)) or headers.get(name)) if headers else None
+    return f"{label}\n{name}" if label else name
 
 
-def _write_header(ws: Worksheet, labels: list[str]) -> None:
+_EN_SCALE = 0.75  # the English line of a header is set in 8 pt beside 11 pt: it needs about 3/4 of the width
+
+
+def _header_need(label: str) -> int:
+    """The width a header asks of its column: a long Chinese line may wrap onto two lines (a short one, up to
+    five characters, stays whole), the English line (smaller) should not break."""
+    zh, _, en = label.partition("\n")
+    w = _text_width(zh)
+    need = w if w <= 10 else max(10, math.ceil(w / 2))
+    return max(need, math.ceil(_text_width(en) * _EN_SCALE)) if en else need
+
+
+def _header_lines(label: str, width: int) -> float:
+    zh, _, en = label.partition("\n")
+    room = max(width - 2, 1)
+    return math.ceil(_text_width(zh) / room) + (0.75 * math.ceil(_text_width(en) * _EN_SCALE / room) if en else 0)
+
+
+def _write_header(ws: Worksheet, labels: list[str], widths: Sequence[int] | None = None) -> None:
+    """The header row: Chinese in bold over the English name in small grey, on a fill, wrapped; as tall as the
+    longest header needs in its column's width."""
     for idx, label in enumerate(labels, start=1):
         cell = ws.cell(row=1, column=idx)
-        cell.value = _clean_text(label)
+        text = _clean_text(label)
+        zh, _, en = text.partition("\n")
+        # rich text: a reader that ignores the runs still reads "中文\nEnglish"
+        cell.value = CellRichText([TextBlock(_ZH_HEAD, zh + "\n"), TextBlock(_EN_HEAD, en)]) if en else text
         cell.data_type = "s"
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="center"
         )
-    if any("\n" in label for label in labels):
+    if widths is not None:
+        lines = max((_header_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1)
+        if lines > 1:
+            ws.row_dimensions[1].height = math.ceil(15 * lines + 3)
+    elif any("\n" in label for label in labels):
         ws.row_dimensions[1].height = 32
     ws.freeze_panes = "A2"
 
@@ -248,40 +317,138 @@ def _float_format(series: pd.Series) -> str:
     return "0.00"
 
 
-def _write_frame(
-    ws: Worksheet,
-    df: pd.DataFrame,
-    headers: Mapping[str, str] | None,
-    up_down: set[str],
-) -> None:
-    labels = [_header_text(col, headers) for col in df.columns]
-    _write_header(ws, labels)
-    widths = {
-        idx: max(_text_width(line) for line in label.split("\n"))
-        for idx, label in enumerate(labels, start=1)
-    }
+def _shown(value: Any, fmt: str | None) -> str:
+    """A number as a format shows it (for column widths): separators, decimals, a percent sign."""
+    if fmt is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "" if value is None else str(value)
+    decimals = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+    if fmt.endswith("%"):
+        return f"{value:.{decimals}%}"
+    return f"{value:,.{decimals}f}" if "," in fmt else f"{value:.{decimals}f}"
+
+
+def _column_format(formats: Formats | None, sheet: str, column: str, row: int) -> str | None:
+    """The format a caller gave for this cell (by (sheet, column), else by column), or None."""
+    if not formats:
+        return None
+    fmt = formats.get((sheet, column), formats.get(column))
+    if fmt is None or isinstance(fmt, str):
+        return fmt
+    return fmt[row] if row < len(fmt) else None
+
+
+@dataclass
+class _Sheet:
+    """One frame to write: its sheet name (for formats) and the options that apply to it."""
+
+    name: str
+    headers: Mapping[Any, str] | None
+    up_down: set[str]
+    formats: Formats | None
+    flags: Mapping[str, Sequence[str]]
+
+
+def _default_format(series: pd.Series) -> str:
+    return _float_format(series) if pd.api.types.is_float_dtype(series.dtype) else "0.00"
+
+
+def _column_widths(df: pd.DataFrame, spec: _Sheet) -> list[int]:
+    """Each column's width as the writer will fit it: the widest header line or value as shown (CJK double)."""
+    out = []
+    for c in range(df.shape[1]):
+        column = str(df.columns[c])
+        label = _header_text(df.columns[c], spec.headers, spec.name)
+        width = _header_need(label)  # the values, more than the header, set a column's width
+        default = _default_format(df.iloc[:, c])
+        for r, value in enumerate(df.iloc[:, c].tolist()):
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, float) and not math.isfinite(value):
+                continue
+            fmt = _column_format(spec.formats, spec.name, column, r) or (
+                default if isinstance(value, float) else None)
+            width = max(width, _text_width(_shown(value, fmt)) if fmt else _display_width(value))
+        out.append(min(max(width + 2, 6), _WRAP_AT + 2))
+    return out
+
+
+def _write_frame(ws: Worksheet, df: pd.DataFrame, spec: _Sheet, widths: list[int]) -> None:
+    labels = [_header_text(col, spec.headers, spec.name) for col in df.columns]
+    _write_header(ws, labels, widths)
+    flagged = {col: df[col].fillna("").astype(str).str.len().to_numpy() > 0
+               for col in spec.flags if col in df.columns}
     for c in range(df.shape[1]):
         series = df.iloc[:, c]
-        column = df.columns[c]
-        float_format = (
-            _float_format(series)
-            if pd.api.types.is_float_dtype(series.dtype)
-            else "0.00"
-        )
-        colour = str(column) in up_down
+        column = str(df.columns[c])
+        float_format = _default_format(series)
+        colour = column in spec.up_down
+        marked = [mask for flag, mask in flagged.items() if column == flag or column in spec.flags[flag]]
         for r, value in enumerate(series.tolist(), start=2):
             number = _set_cell(ws, r, c + 1, value, float_format)
             cell = ws.cell(row=r, column=c + 1)
-            widths[c + 1] = max(widths[c + 1], _display_width(cell.value))
+            fmt = _column_format(spec.formats, spec.name, column, r - 2)
+            if fmt is not None and number is not None:
+                cell.number_format = fmt
+            if isinstance(cell.value, str) and _display_width(cell.value) > _WRAP_AT:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if colour and number is not None:
                 if number > 0:
                     cell.fill, cell.font = _UP_FILL, _UP_FONT
                 elif number < 0:
                     cell.fill, cell.font = _DOWN_FILL, _DOWN_FONT
+            if any(mask[r - 2] for mask in marked):
+                cell.fill = _FLAG_FILL
+        ws.column_dimensions[get_column_letter(c + 1)].width = widths[c]
     if df.shape[1]:
         last = get_column_letter(df.shape[1])
         ws.auto_filter.ref = f"A1:{last}{max(df.shape[0] + 1, 1)}"
-    _fit_widths(ws, widths)
+
+
+def _split(widths: list[int], layout: PrintLayout) -> list[list[int]]:
+    """Column positions of each printed part: the first ``keep`` columns in every part, the others in order,
+    as many per part as fit in ``max_width``."""
+    keep = list(range(min(layout.keep, len(widths))))
+    base = sum(widths[k] for k in keep)
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for k in range(len(keep), len(widths)):
+        if current and base + sum(widths[j] for j in current) + widths[k] > layout.max_width:
+            parts.append(current)
+            current = []
+        current.append(k)
+    parts.append(current)
+    return [keep + p for p in parts]
+
+
+def _hf_text(text: str) -> str:
+    """Text for a header or footer: ``&`` is a code there, and Excel keeps at most 255 characters per header."""
+    return text.replace("&", "&&")[:120]
+
+
+def _page_setup(ws: Worksheet, layout: PrintLayout, title: str) -> None:
+    """A4 landscape, one page wide, header row on every page, gridlines, header and footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.print_options.gridLines = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3)
+    if ws.max_row > 1:
+        ws.print_title_rows = "1:1"
+    ws.oddHeader.left.text = _hf_text(title)
+    ws.oddHeader.left.size = 9
+    if layout.title:
+        ws.oddHeader.center.text = _hf_text(layout.title)
+        ws.oddHeader.center.size = 10
+    ws.oddFooter.left.text = _hf_text(layout.footer)
+    ws.oddFooter.left.size = 8
+    ws.oddFooter.center.text = layout.page
+    ws.oddFooter.center.size = 9
+    if layout.mark:
+        for part in (ws.oddHeader.right, ws.oddFooter.right):
+            part.text, part.size, part.color = _hf_text(layout.mark), 9, _MARK_COLOUR
 
 
 def _sheet_title(name: Any, used: set[str]) -> str:
@@ -319,26 +486,43 @@ def write_report(
     path: str | os.PathLike[str],
     sheets: Mapping[str, pd.DataFrame],
     *,
-    headers: Mapping[str, str] | None = None,
+    headers: Mapping[Any, str] | None = None,
     up_down_columns: Iterable[str] = (),
     manifest: Mapping[str, Any] | None = None,
+    formats: Formats | None = None,
+    layout: PrintLayout | None = None,
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
-    """Write a formatted Excel report, one sheet per frame, plus a manifest sheet.
+    """Write a formatted Excel report, one sheet per frame, plus a manifest sheet, ready to print.
 
-    ``headers`` maps English column names to Chinese labels (shown as ``中文\\nEnglish``).
+    ``headers`` maps English column names (or (sheet name, column)) to Chinese labels (shown as
+    ``中文\\nEnglish``).
     In ``up_down_columns`` positive numbers get a green fill and negative ones a red fill.
+    ``formats`` gives number formats (``YUAN``, ``PERCENT``, ``SCORE`` or any Excel code) by column name or by
+    (sheet name, column); otherwise whole numbers show as ``0`` and other numbers with two decimals.
+    ``flags`` maps a column to the columns it marks: where the flag column is not empty, its cell and those
+    columns' cells get a yellow fill.  Every sheet prints as ``layout`` says (default: ``PrintLayout()``); a
+    table wider than a page is split into sheets named ``<name> 续表1``, ... that repeat its first columns.
     Frame indexes are not written (``reset_index()`` first to keep them). Every string is
     neutralised and stored as text, so no cell is ever a formula. The inputs are not modified.
     """
     if not sheets and manifest is None:
         raise ValueError("write_report needs at least one sheet or a manifest")
-    up_down = {str(c) for c in up_down_columns}
+    layout = layout or PrintLayout()
     wb = Workbook()
     wb.remove(wb.active)
     used = {MANIFEST_SHEET.lower()}
     for name, df in sheets.items():
-        ws = wb.create_sheet(_sheet_title(name, used))
-        _write_frame(ws, df, headers, up_down)
+        spec = _Sheet(str(name), headers, {str(c) for c in up_down_columns}, formats, dict(flags or {}))
+        widths = _column_widths(df, spec)
+        parts = _split(widths, layout)
+        for k, cols in enumerate(parts):
+            title = _sheet_title(name if k == 0 else f"{name} 续表{k}", used)
+            ws = wb.create_sheet(title)
+            _write_frame(ws, df.iloc[:, cols], spec, [widths[c] for c in cols])
+            _page_setup(ws, layout, title)
     if manifest is not None:
-        _write_manifest(wb.create_sheet(MANIFEST_SHEET), manifest)
+        ws = wb.create_sheet(MANIFEST_SHEET)
+        _write_manifest(ws, manifest)
+        _page_setup(ws, layout, MANIFEST_SHEET)
     return _atomic_write(path, lambda tmp: wb.save(tmp))

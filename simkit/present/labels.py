@@ -14,10 +14,10 @@ SYNTHETIC_NOTE = "合成数据，仅供演示 / synthetic data, for illustration
 LABELS: dict[str, dict[str, str]] = {
     "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "grade": "等次", "vetoed": "否决",
            "unit": "编码", "payout": "绩效奖金(元)", "award_slots": "评优指标", "progress_award": "进步奖",
-           "accountability": "问责"},
+           "accountability": "问责", "prize": "奖励金额(元)"},
     "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "grade": "Grade", "vetoed": "Vetoed",
            "unit": "Id", "payout": "Bonus (yuan)", "award_slots": "Award slots", "progress_award": "Progress award",
-           "accountability": "Accountability"},
+           "accountability": "Accountability", "prize": "Prize (yuan)"},
 }
 
 #: What is measured, (Chinese, English).
@@ -37,7 +37,7 @@ COMPARISON_HEADERS: dict[str, str] = {
     "money_band": "奖金变化档", "band": "档位", "band_zh": "档位(中文)", "measure": "口径", "units": "单位数",
     "share": "占比", "metric": "指标", "value": "数值", "step": "步骤", "part": "变化部分", "part_zh": "变化部分(中文)",
     "rank_moves": "名次变动单位数", "payout_change_total": "奖金变化合计(元)", "mean_abs_rank_change": "平均名次变动",
-    "note": "说明",
+    "note": "说明", "prize_base": "基准奖励金额(元)", "prize_reform": "改革奖励金额(元)", "prize_change": "奖励金额变化(元)",
 }
 
 #: Change bands in Chinese, by their machine labels.
@@ -67,6 +67,7 @@ PART_LABELS: dict[str, tuple[str, str]] = {
     "missing": ("缺失值处理", "missing values"), "ties": ("并列规则", "tie rule"),
     "tie_break": ("并列时比较", "tie-break"),
     "rounding": ("名额取整", "quota rounding"), "quota": ("名额", "quota"),
+    "prizes": ("奖励金额", "prize money"), "by_grade": ("按等次奖励", "prize by grade"),
 }
 
 #: The fairness metrics (Chinese, English), by id.
@@ -117,3 +118,64 @@ def part_label(path: str, lang: str = "zh", names: dict[str, str] | None = None)
         else:
             out.append(names.get(piece, piece))
     return "·".join(out)
+
+
+# ================================================================================ targets (会审) and floats
+#: Target rules in words, (Chinese, English): the source of a target.
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "none": ("无目标", "no target"), "uniform": ("统一目标", "uniform"),
+    "baseline": ("近三年平均水平", "average of recent years"), "assigned": ("职能部门下达", "assigned by departments"),
+    "decomposed": ("重点工作分解", "city target decomposed"), "ratchet": ("棘轮调整", "ratchet"),
+    "combine": ("多来源合并", "sources combined"), "floor": ("保底", "floor"),
+}
+
+#: Headers of the target review (会审表) and the equal-difficulty table (Chinese; shown as 中文\nEnglish).
+TARGET_REVIEW_HEADERS: dict[str, str] = {
+    "unit": "单位编码", "name": "单位名称", "group": "考核组别", "year": "年度", "indicator": "指标编码",
+    "indicator_name": "指标名称", "direction": "方向(1正向/-1逆向)", "measure": "考核口径", "blend": "口径权重",
+    "source": "目标来源", "source_used": "实际采用来源", "target": "目标值", "target_level": "折合水平目标",
+    "previous": "上年实际值", "implied_growth": "目标要求的改善(正向为增速,逆向为降幅)", "trend": "近年趋势(对数增长均值)",
+    "volatility": "波动(对数增长标准差)", "n_growth": "增长年数", "group_percentile": "组内百分位",
+    "p_meet": "达标概率(正态)", "p_meet_past": "达标概率(历年占比)", "value": "本年实际值", "met": "是否达标",
+    "baseline_target": "基期规则目标", "assigned_gap": "下达目标与基期规则差", "flags": "标记",
+    "reason_zh": "审核意见", "reason_en": "reason", "p_before": "现行规则达标概率", "p_after": "等难度达标概率",
+    "units": "单位数", "p_min": "最低达标概率", "p_mean": "平均达标概率", "p_max": "最高达标概率", "spread": "极差",
+    "data_note": "数据说明",
+}
+
+#: Why a target is flagged: (Chinese, English) templates, filled from the review row.
+FLAG_REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("未设定目标（{source_zh}规则给不出目标）", "no target (the {source_en} rule gives none)"),
+    "below_last": ("目标{target_level:,.2f}{below_zh}上年实际值{previous:,.2f}",
+                   "the target {target_level:,.2f} is {below_en} last year's value {previous:,.2f}"),
+    "softer": ("目标要求的改善{implied_growth:+.1%}（正向指标为增速，逆向指标为降幅），在本组近{years}年实际改善中"
+               "居第{group_percentile:.0f}百分位，低于第{lo:g}百分位，明显偏松",
+               "asks an improvement of {implied_growth:+.1%} (growth, or the fall of a lower-is-better indicator), at "
+               "percentile {group_percentile:.0f} of what the group achieved in the last {years} years (below "
+               "{lo:g}): far softer"),
+    "harder": ("目标要求的改善{implied_growth:+.1%}（正向指标为增速，逆向指标为降幅），在本组近{years}年实际改善中"
+               "居第{group_percentile:.0f}百分位，高于第{hi:g}百分位，明显偏紧",
+               "asks an improvement of {implied_growth:+.1%} (growth, or the fall of a lower-is-better indicator), at "
+               "percentile {group_percentile:.0f} of what the group achieved in the last {years} years (above "
+               "{hi:g}): far harder"),
+    "assigned_gap": ("下达目标比基期规则目标{baseline_target:,.2f}{gap_zh}{gap_abs:.0%}，超过{margin:.0%}",
+                     "the assigned target asks {gap_abs:.0%} {gap_en} than the baseline rule's {baseline_target:,.2f} "
+                     "(more than {margin:.0%})"),
+}
+
+#: The flags of the review in a few words, (Chinese, English).
+FLAG_NAMES: dict[str, tuple[str, str]] = {
+    "missing": ("缺目标", "missing"), "below_last": ("低于上年", "below last year"), "softer": ("偏松", "softer"),
+    "harder": ("偏紧", "harder"), "assigned_gap": ("下达目标偏离", "assigned off baseline"),
+}
+
+#: The sign-off lines at the bottom of a sheet an office prints and signs.
+SIGN_OFF: tuple[str, ...] = ("审核人 Reviewer：____________", "日期 Date：____________")
+
+#: Headers of the float table (grade, stated factor, realised float, units, paid).
+FLOAT_HEADERS: dict[str, dict[str, str]] = {
+    "zh": {"grade": "等次", "factor": "规定浮动", "realised_float": "实际浮动(按基数加权)", "units": "单位数",
+           "base": "奖金基数(元)", "paid": "实发奖金(元)", "prize": "奖励金额(元)"},
+    "en": {"grade": "Grade", "factor": "Stated float", "realised_float": "Realised float (base-weighted)",
+           "units": "Units", "base": "Base (yuan)", "paid": "Paid (yuan)", "prize": "Prizes (yuan)"},
+}

@@ -217,6 +217,14 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     if "award_slots" in row:
         zh.append(f"评先评优指标{row['award_slots']}个。")
         en.append(f"Award slots: {row['award_slots']}.")
+    if row.get("prize", 0) > 0:  # prize money: the grade's (综合奖励) and the progress award's (进步奖励)
+        by_grade = result.scenario.consequences.prizes.by_grade
+        overall = float(by_grade.get(row["grade"], 0.0)) if row["grade"] is not None else 0.0
+        for amount, zh_word, en_word in ((overall, "综合奖励", "Overall award"),
+                                         (float(row["prize"]) - overall, "进步奖励", "Progress award prize")):
+            if amount > 0.5:
+                zh.append(f"获{zh_word}" + (f"{amount / 10000:g}万元。" if amount >= 10000 else f"{amount:,.0f}元。"))
+                en.append(f"{en_word}: {amount:,.0f} yuan.")
     if row.get("progress_award"):
         zh.append(f"比上年上升{row['rank_change']}位，获进步奖。")
         en.append(f"Up {row['rank_change']} places on last year: progress award.")

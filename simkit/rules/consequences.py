@@ -6,6 +6,7 @@ parameter models are in ``simkit.schema.consequences``.
 - ``scale_to_pool``: payouts = base × (1 + factor), scaled to a fixed pool if one is set;
 - ``round_to_total``: whole yuan (or whole slots) by largest remainder, so the rounded total is exact;
 - ``award_slots``: a quota of award slots shared out in proportion to a weight per grade;
+- ``prize_money``: fixed prizes per grade (综合奖励) and per progress award (进步奖励);
 - ``look_back``: progress awards (进步奖) and the accountability ladder (约谈 → 诫勉谈话 → 调整岗位), against the
   year before.
 """
@@ -15,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import EvaluationError, Problem
-from ..schema.consequences import Accountability, Awards, Bonus, Progress, VetoEffects
+from ..errors import EvaluationError, Problem, ScenarioError
+from ..schema.consequences import Accountability, Awards, Bonus, Prizes, Progress, VetoEffects
 from ..schema.grading import Grade, Grading
 from .grading import assign_grades
 from .ranking import group_rank, rank_desc
@@ -210,3 +211,27 @@ def look_back(rank: np.ndarray, score: np.ndarray, grade: np.ndarray, vetoed: np
         streak = np.where(bottom, before + 1, 0)
         step = np.where(streak > 0, np.minimum(streak, len(accountability.steps)) - 1, -1)
     return pr, rank_gain, score_gain, award, streak, step
+
+
+def prize_money(prizes: Prizes, grade: np.ndarray, grade_names: tuple[str, ...], *,
+                progress_award: np.ndarray | None, vetoed: np.ndarray, source: str = "scenario") -> np.ndarray:
+    """Prize money per unit (yuan, same shape as ``grade``): the grade's prize plus the progress prize for a
+    progress award; nothing for a unit without a grade, nor (``vetoed: none``) for a vetoed unit.
+
+    >>> p = Prizes(by_grade={"A": 100_000}, progress=50_000)
+    >>> prize_money(p, np.array([0, 1, 0, -1]), ("A", "B"), progress_award=np.array([False, True, True, True]),
+    ...             vetoed=np.array([False, False, True, False])).tolist()
+    [100000.0, 50000.0, 0.0, 50000.0]
+    """
+    unknown = [g for g in prizes.by_grade if g not in grade_names]
+    if unknown:
+        raise ScenarioError(Problem(source, f"consequences.prizes.by_grade names {', '.join(map(repr, unknown))}, "
+                                    "which is not a grade of this scenario",
+                                    f"use the grades {', '.join(grade_names)}", field="consequences.prizes.by_grade"))
+    table = np.array([float(prizes.by_grade.get(n, 0.0)) for n in grade_names] + [0.0])
+    out = table[np.where(grade >= 0, grade, len(grade_names))]  # no grade: the last entry, nothing
+    if prizes.progress is not None and progress_award is not None:
+        out = out + float(prizes.progress) * np.asarray(progress_award, dtype=bool)
+    if prizes.vetoed == "none":
+        out = np.where(vetoed, 0.0, out)
+    return out

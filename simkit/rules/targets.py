@@ -21,6 +21,7 @@ import numpy as np
 from ..schema.targets import (
     AssignedTarget,
     BaselineTarget,
+    CombineTarget,
     DecomposedTarget,
     NoTarget,
     RatchetTarget,
@@ -139,6 +140,30 @@ def _ratchet(p: RatchetTarget, m: np.ndarray, t: int, ctx: TargetContext) -> np.
     return q
 
 
+def _combine(p: CombineTarget, m: np.ndarray, t: int, ctx: TargetContext) -> np.ndarray:
+    shape = m.shape[:-1]
+    parts = np.stack([np.broadcast_to(compute_target(q, m, t, ctx), shape) for q in p.of])  # (S, ..., U)
+    d = np.broadcast_to(ctx.direction, shape)
+    have = ~np.isnan(parts)
+    anyone = have.any(axis=0)
+    if p.how in ("max", "min"):
+        # signed by the direction, so `max` is the most demanding source for either kind of indicator
+        signed = np.where(have, parts * d, -np.inf if p.how == "max" else np.inf)
+        best = signed.max(axis=0) if p.how == "max" else signed.min(axis=0)
+        out = np.where(anyone, best * d, np.nan)
+    else:
+        w = np.ones(len(p.of)) if p.weights is None else np.asarray(p.weights, dtype=float)
+        w = w.reshape((-1,) + (1,) * len(shape)) * have  # a missing source's weight goes to the others
+        total = w.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(total > 0, (w * np.where(have, parts, 0.0)).sum(axis=0) / total, np.nan)
+    if p.floor is not None:
+        f = np.broadcast_to(compute_target(p.floor, m, t, ctx), shape)
+        raise_to = ~np.isnan(f) & ~np.isnan(out) & (d * f > d * out)
+        out = np.where(raise_to, f, out)
+    return out
+
+
 TargetFn = Callable[[TargetRule, np.ndarray, int, TargetContext], np.ndarray]
 
 TARGET_RULES: dict[str, TargetFn] = {
@@ -148,6 +173,7 @@ TARGET_RULES: dict[str, TargetFn] = {
     "assigned": _assigned,
     "decomposed": _decomposed,
     "ratchet": _ratchet,
+    "combine": _combine,
 }
 
 

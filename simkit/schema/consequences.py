@@ -105,6 +105,28 @@ class Accountability(Frozen):
     )
 
 
+class Prizes(Frozen):
+    """Prize money (奖励金额) beside the bonus: a fixed amount per unit of a grade (综合奖励, e.g. 10万元 for
+    优秀) and a fixed amount per progress award (进步奖励).  Added to the budget; a vetoed unit (一票否决) gets
+    none unless ``vetoed: as_graded``."""
+
+    by_grade: dict[str, float] = Field(
+        default_factory=dict, description="Grade name → prize per unit of that grade (yuan), e.g. {优秀: 100000}.")
+    progress: float | None = Field(
+        None, ge=0, description="Prize per progress award (yuan); needs `consequences.progress`.")
+    vetoed: Literal["none", "as_graded"] = Field(
+        "none", description="A vetoed unit's prize: `none` (no prize money) or `as_graded` (as its grade and "
+        "progress award say).")
+
+    @model_validator(mode="after")
+    def _check(self) -> Prizes:
+        bad = [f"{g} ({v:g})" for g, v in self.by_grade.items() if v < 0]
+        if bad:
+            raise ValueError(f"prizes.by_grade has negative amounts: {', '.join(bad)} — fix: give amounts of 0 "
+                             "yuan or more")
+        return self
+
+
 class VetoEffects(Frozen):
     """What a veto (一票否决) does to each consequence."""
 
@@ -122,4 +144,12 @@ class Consequences(Frozen):
     awards: Awards | None = Field(None, description="Award slots (评先评优指标).")
     progress: Progress | None = Field(None, description="Progress award (进步奖).")
     accountability: Accountability | None = Field(None, description="Accountability ladder (问责).")
+    prizes: Prizes | None = Field(None, description="Prize money per grade and per progress award (综合奖励、进步奖励).")
     veto: VetoEffects = Field(default_factory=VetoEffects, description="What a veto does to each.")
+
+    @model_validator(mode="after")
+    def _prizes_need_progress(self) -> Consequences:
+        if self.prizes is not None and self.prizes.progress is not None and self.progress is None:
+            raise ValueError("prizes.progress pays a prize per progress award, but the scenario gives no progress "
+                             "award — fix: add consequences.progress, or remove prizes.progress")
+        return self

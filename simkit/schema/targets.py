@@ -11,7 +11,7 @@ range(2, 5)
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
@@ -136,3 +136,67 @@ class RatchetTarget(TargetRule):
     @property
     def span(self) -> int:
         return self.start_years
+
+
+# The parts a combination may hold: every rule registered above (a combination does not nest, and `none` gives
+# no target to combine).  Keep this model last, so that every rule is a possible part.
+_PARTS = tuple(m for n, m in TARGET_MODELS.items() if n not in ("none", "combine"))
+TargetPart = Annotated[Union[_PARTS], Field(discriminator="rule")]  # noqa: UP007 - built at runtime
+
+
+class CombineTarget(TargetRule):
+    """Several sources combined per unit (多来源目标): e.g. the functional departments' task (assigned), the
+    last three years' average (baseline) and the city's decomposition (decomposed) as the seed sets them.
+
+    ``how``: ``max`` takes the most demanding source (the largest for a higher-is-better indicator, the
+    smallest for a lower-is-better one), ``min`` the least demanding, ``mean`` their average, ``weighted``
+    their average with ``weights``.  A source missing for a unit is skipped (the others are combined, the
+    weights renormalised); all missing gives no target.  ``floor`` (optional, e.g. the decomposition) is the
+    least the target may ask: the combination is raised to it in the indicator's good direction.
+    """
+
+    rule: Literal["combine"] = "combine"
+    of: tuple[TargetPart, ...] = Field(
+        (AssignedTarget(), BaselineTarget()), min_length=1,
+        description="The sources, each a full target rule mapping, e.g. [{rule: assigned}, {rule: baseline, "
+        "years: 3, uplift: 0.05}]; default: the assigned target and the 3-year average.")
+    how: Literal["max", "min", "mean", "weighted"] = Field(
+        "max", description="`max`: the most demanding source (in the indicator's good direction); `min`: the "
+        "least demanding; `mean`; `weighted` (with `weights`).")
+    weights: tuple[float, ...] | None = Field(
+        None, description="With `how: weighted`: one weight (0 or more) per source, in the order of `of`.")
+    floor: TargetPart | None = Field(
+        None, description="A target rule the combination may not ask less than, e.g. {rule: decomposed, "
+        "city_growth: 0.08}; skipped for a unit where it is missing.")
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> CombineTarget:
+        if self.how == "weighted":
+            if self.weights is None or len(self.weights) != len(self.of):
+                have = 0 if self.weights is None else len(self.weights)
+                raise ValueError(f"how: weighted needs one weight per source: `of` has {len(self.of)} sources and "
+                                 f"`weights` {have} — fix: give `weights` with {len(self.of)} numbers")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("the weights must be 0 or more and not all 0 — fix: e.g. weights: [0.5, 0.5]")
+        elif self.weights is not None:
+            raise ValueError(f"`weights` are read only with how: weighted (how is {self.how}) — fix: remove "
+                             "`weights`, or set how: weighted")
+        return self
+
+    @property
+    def parts(self) -> tuple[TargetRule, ...]:
+        """The sources and the floor (if any)."""
+        return (*self.of, *(() if self.floor is None else (self.floor,)))
+
+    @property
+    def span(self) -> int:
+        return max(p.span for p in self.parts)
+
+    @property
+    def min_span(self) -> int:
+        # a missing source is skipped, so the combination works as soon as one source does
+        return min(p.min_span for p in self.of)
+
+    @property
+    def whole_history(self) -> bool:  # type: ignore[override]
+        return any(p.whole_history for p in self.parts)

@@ -296,6 +296,21 @@ def test_dask_local_cluster_gives_the_local_result(reform, data, full_spec, proc
         pd.testing.assert_frame_equal(x, y, check_exact=True)
 
 
+def test_draws_do_not_depend_on_the_chunk_bounds(reform, data, full_spec):
+    """Each group's draws come from seeded blocks; uniforms skip ahead within a block, bit for bit."""
+    p = UncertaintyProblem(reform, data, full_spec)
+    whole = p.sample(4, 0, 0, 9000)
+    for g in p.groups:  # block 0 drawn whole, as the generator gives it
+        bits = np.random.PCG64(np.random.SeedSequence(4, spawn_key=(0, g.key, 0)))
+        n = min(g.block, 9000)
+        np.testing.assert_array_equal(whole[g.label][:n], g.sample(np.random.Generator(bits), g.block)[:n])
+    for a, b in ((0, 1), (4095, 4097), (1234, 8999), (8191, 9000), (31, 33)):
+        part = p.sample(4, 0, a, b)
+        for k, v in whole.items():
+            np.testing.assert_array_equal(part[k], v[a:b])
+    assert not np.array_equal(p.sample(4, 1, 0, 10)["weights:Q"], whole["weights:Q"][:10])  # matrix B differs
+
+
 def test_same_seed_same_output_in_another_process():
     """The tree's inner-node order can change with Python's hash seed; the draws must not."""
     import os

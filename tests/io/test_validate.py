@@ -15,6 +15,7 @@ from simkit.errors import DataError
 from simkit.io.dataset import BUNDLED
 from simkit.io.read import load_data
 from simkit.io.template import write_template
+from simkit.io.numbers import read_text
 from simkit.io.validate import as_text, build_dataset
 
 
@@ -43,7 +44,7 @@ def test_the_callers_tables_are_not_changed():
         "units": pd.DataFrame({"unit": [" a", "b"], "name": ["甲", "乙"], "group": ["g", "g"], "n": [1.0, None]}),
         "indicators": pd.DataFrame({"indicator": ["x"], "name": ["X"]}),
         "observations": pd.DataFrame({"unit": ["a", "b"], "indicator": ["x", "x"], "year": [2018, 2018],
-                                      "value": ["1,5", None]}),
+                                      "value": ["1,500", None]}),
     }
     before = {t: f.copy() for t, f in raw.items()}
     build_dataset(raw)
@@ -64,29 +65,40 @@ def test_as_text_is_the_per_cell_rule():
     assert as_text(pd.Series(["1", pd.NA], dtype="string")).tolist() == ["1", "<NA>"]
 
 
-def _numbers_per_cell(cells: list[str]) -> pd.Series:
-    """The reading of a number column before it was vectorised: strip, drop commas, then read."""
-    s = pd.Series(cells, dtype=str).str.strip().str.replace(",", "", regex=False)
-    return pd.to_numeric(s.where(s != ""), errors="coerce")
+def _numbers_per_cell(cells: list[str]) -> tuple[pd.Series, np.ndarray]:
+    """The reading of a number column one cell at a time (``numbers.read_text``): the values and the bad cells."""
+    readings = [read_text(c) for c in cells]
+    clean = pd.Series([r.clean for r in readings], dtype=object)
+    values = pd.to_numeric(clean.where(clean != ""), errors="coerce")
+    bad = np.array([bool(r.kind) or r.percent for r in readings]) | np.isinf(values).to_numpy()
+    return values.where(~bad), bad
+
+
+def _cells_named(problems: list) -> int:
+    """How many cells the problems name: one each, or the count of a problem that stands for many."""
+    return sum(int(p.message.split(" cells of ")[0]) if " cells of " in p.message else 1 for p in problems)
 
 
 @pytest.mark.parametrize("size", [50, 30_000])  # 30,000 rows: read once per distinct value
 def test_numbers_read_as_the_per_cell_rule(size):
     rng = np.random.default_rng(size)
-    odd = [" 12", "1,234", "\u30001.5", "", "  ", "inf", "nan", "12亿", "1e3", "+5", "-0", "2018.0", "\t7 "]
+    odd = [" 12", "1,234", "\u30001.5", "", "  ", "inf", "nan", "12亿", "1e3", "+5", "-0", "2018.0", "\t7 ", "８",
+           "1.234,5", "N/A", "—", "1e400", "5%"]
     for pool in (["2015", "2016", "2017", *odd], ["2015", "2016", "2017"], ["1", "2", '"1,000"'.strip('"')],
                  [f"{v:.2f}" for v in rng.normal(size=200)] + odd):
         cells = [pool[k] for k in rng.integers(0, len(pool), size)]
-        units = pd.DataFrame({"unit": ["a"], "name": ["A"], "group": ["g"]})
+        ids = [f"u{k}" for k in range(size // 300 + 1)]  # keys within the years allowed (1900-2200)
+        units = pd.DataFrame({"unit": ids, "name": ids, "group": "g"})
         raw = {"units": units.assign(n="1"), "indicators": pd.DataFrame({"indicator": ["x"], "name": ["X"]}),
-               "observations": pd.DataFrame({"unit": "a", "indicator": "x", "year": [str(2000 + k) for k in
-                                                                                    range(size)], "value": cells})}
-        expected = _numbers_per_cell(cells)
-        bad = expected.isna() & (pd.Series(cells).str.strip().str.replace(",", "") != "") | np.isinf(expected)
+               "observations": pd.DataFrame({"unit": [ids[k // 300] for k in range(size)], "indicator": "x",
+                                             "year": [str(1900 + k % 300) for k in range(size)], "value": cells})}
+        expected, bad = _numbers_per_cell(cells)
         if bad.any():
             with pytest.raises(DataError) as info:
                 build_dataset(raw)
-            assert sorted(p.row for p in info.value.problems) == sorted((np.flatnonzero(bad) + 2).tolist())
+            problems = info.value.problems
+            assert _cells_named(problems) == bad.sum()
+            assert {p.row for p in problems} <= set((np.flatnonzero(bad) + 2).tolist())
         else:
             got = build_dataset(raw).observations["value"]
             pd.testing.assert_series_equal(got, expected.rename("value"), check_index=False)
@@ -149,8 +161,8 @@ CASES: dict[str, tuple[Callable[[dict[str, list[str]]], object], str, list[str]]
     "negative_bonus": (lambda f: _set(f["adjustments"], "AH,2018,", 3, "-3"), "adjustments.csv",
                        ["row 8", "'value'", "points must be positive"]),
     "blank_lines_above": (_blank_lines_above, "observations.csv", [f"row {ROW_HS_GDP_2018 + 2}", "'abc'"]),
-    "full_width_year": (lambda f: _set(f["observations"], "HS,gdp,2018,", 2, "２０１８"), "observations.csv",
-                        ["'year'", "write 2018 in half-width (ASCII) characters"]),
+    "year_out_of_range": (lambda f: _set(f["observations"], "HS,gdp,2018,", 2, "1e20"), "observations.csv",
+                          ["'year'", "'1e20' is not a year between 1900 and 2200"]),
     "infinite": (lambda f: _set(f["observations"], "HS,gdp,2018,", 3, "inf"), "observations.csv",
                  ["'value'", "'inf' is not a finite number"]),
     "semicolons": (lambda f: f.update(units=[line.replace(",", ";") for line in f["units"]]), "units.csv",
@@ -175,10 +187,19 @@ def test_malformed_csv_data(tmp_path, name):
         assert token in text, f"{token!r} missing from:\n{text}"
 
 
-def test_not_utf8(tmp_path):
+def test_gbk_is_read_and_named(tmp_path, data):
     folder = _copy(tmp_path, lambda f: None)
     (folder / "units.csv").write_bytes((folder / "units.csv").read_text("utf-8").encode("gbk"))
-    with pytest.raises(DataError, match=r"row 2.*GBK"):
+    again = load_data(folder)
+    assert again.fingerprint() == data.fingerprint()
+    assert again.encodings["units.csv"] == "gbk"
+
+
+def test_mixed_encodings_are_refused(tmp_path):
+    folder = _copy(tmp_path, lambda f: None)
+    lines = (folder / "units.csv").read_text("utf-8").splitlines(keepends=True)
+    (folder / "units.csv").write_bytes("".join(lines[:5]).encode("utf-8") + "".join(lines[5:]).encode("gbk"))
+    with pytest.raises(DataError, match=r"row 6.*mixes two encodings: line 2 is UTF-8 but line 6 is not"):
         load_data(folder)
 
 

@@ -34,7 +34,7 @@ def ctx(m: np.ndarray, *, direction: float = 1.0, groups=None, assigned=None) ->
 
 
 def test_registry_lists_every_rule():
-    assert set(TARGET_RULES) == {"none", "uniform", "baseline", "assigned", "decomposed", "ratchet"}
+    assert set(TARGET_RULES) == {"none", "uniform", "baseline", "assigned", "decomposed", "ratchet", "combine"}
     assert set(TARGET_MODELS) == set(TARGET_RULES)
     for name, fn in TARGET_RULES.items():
         assert callable(fn)

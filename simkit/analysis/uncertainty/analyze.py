@@ -36,7 +36,11 @@ _JOINT_CELLS = 1 << 22
 
 
 class RunOptions(BaseModel):
-    """The options of a Monte Carlo run (``run_uncertainty``'s keywords, checked)."""
+    """The options of a Monte Carlo run (``run_uncertainty``'s keywords, checked).
+
+    >>> RunOptions(seed=1, draws=500, payout_sample=200).kept_payouts
+    200
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,7 +61,15 @@ class RunOptions(BaseModel):
 # ================================================================================================ tallies
 @dataclass
 class Tally:
-    """Exact, additive statistics of some draws (integers), plus per-draw rows kept by position."""
+    """Exact, additive statistics of some draws (integers), plus per-draw rows kept by position.
+
+    >>> import simkit
+    >>> from simkit.analysis.uncertainty import UncertaintyProblem
+    >>> p = UncertaintyProblem(simkit.load_scenario("yiyang_2018_reform"))
+    >>> t = Tally.of(p, p.evaluate(p.sample(0, 0, 0, 10)), 0, RunOptions(seed=0, draws=10))
+    >>> int(t.grade_hist.sum()), t.payout_rows.shape, t.slot_hist.shape[1] <= 121
+    (560, (10, 56), True)
+    """
 
     rank_hist: np.ndarray  # (U, R + 1) draws with rank r (0 = none)
     grade_hist: np.ndarray  # (U, K + 1) draws with grade k (K = none)
@@ -132,7 +144,10 @@ class Tally:
             payout = r["payout"][:, 0]
             cents = np.multiply(payout, 100.0)
             np.rint(cents, out=cents)
-            out.payout_fen = cents.astype(np.int64).sum(axis=0)
+            if cents.size and len(cents) * max(float(cents.max()), -float(cents.min())) < 2.0**53:
+                out.payout_fen = cents.sum(axis=0).astype(np.int64)  # whole numbers below 2⁵³: float sums exact
+            else:
+                out.payout_fen = cents.astype(np.int64).sum(axis=0)
         if "award_slots" in r:
             slots = np.maximum(r["award_slots"][:, 0], 0)
             out.slot_hist = value_counts(slots, int(slots.max()) + 1 if slots.size else 1)
@@ -265,6 +280,12 @@ class UncertaintyResult:
     """The outcome of ``run_uncertainty``: tables (pandas) and the numbers behind them.
 
     ``nominal`` is the engine's result of the scenario as it is (what ``evaluate`` gives for the year).
+
+    >>> import simkit
+    >>> from simkit.analysis.uncertainty import run_uncertainty
+    >>> r = run_uncertainty(simkit.load_scenario("yiyang_2018_reform"), draws=50, seed=0, progress=False)
+    >>> r.payout_intervals.columns[3:6].tolist(), r.sensitivity["input"].iloc[0], r.manifest()["draws"]
+    (['nominal_payout', 'mean_payout', 'median_payout'], 'weights:level1', 50)
     """
 
     problem: UncertaintyProblem = field(repr=False)

@@ -78,7 +78,14 @@ def _fixed_bytes(p: UncertaintyProblem, options: RunOptions) -> int:
 
 def block_size(p: UncertaintyProblem, options: RunOptions, workers: int) -> int:
     """Draws per block: ``options.chunk_size``, else what the memory budget allows for ``workers`` blocks in
-    flight at once (after what the run keeps anyway), at most what keeps the arrays in the CPU caches."""
+    flight at once (after what the run keeps anyway), at most what keeps the arrays in the CPU caches.
+
+    >>> import simkit
+    >>> p = UncertaintyProblem(simkit.load_scenario("yiyang_2018_reform"))
+    >>> small, large = (block_size(p, RunOptions(seed=0, draws=10**6, memory=m), 2) for m in (20e6, 2e9))
+    >>> small < large, block_size(p, RunOptions(seed=0, draws=10, chunk_size=64), 2)
+    (True, 64)
+    """
     if options.chunk_size:
         return int(options.chunk_size)
     memory = machine_memory() * MEMORY_SHARE if options.memory is None else float(options.memory)

@@ -39,6 +39,11 @@ class InputGroup:
     block: int = field(repr=False)  # draws per seeded block
     alpha: np.ndarray | None = field(default=None, repr=False)  # Dirichlet parameters (dim,)
 
+    @property
+    def uniform(self) -> bool:
+        """Its coordinates are uniforms (one 64-bit output of the generator each)."""
+        return self.kind == "choice" or (self.kind == "weights" and self.spec.distribution == "uniform")
+
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Raw coordinates of ``n`` draws: uniforms (weights, choices), gamma variates (Dirichlet), normals."""
         if self.kind == "noise":
@@ -46,6 +51,16 @@ class InputGroup:
         if self.kind == "weights" and self.spec.distribution == "dirichlet":
             return rng.gamma(self.alpha, size=(n, self.dim))
         return rng.random((n, self.dim))
+
+    def rows(self, seed: int, stream: int, block: int, a: int, b: int) -> np.ndarray:
+        """Rows ``a:b`` of one seeded block of draws.  Uniforms skip ahead to row ``a`` (each takes exactly one
+        output of the generator, so the rows are those of the whole block, bit for bit); normals and gamma
+        variates take a varying number of outputs, so their whole block is drawn and cut."""
+        bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, self.key, block)))
+        if self.uniform:
+            bits.advance(a * self.dim)
+            return self.sample(np.random.Generator(bits), b - a)
+        return self.sample(np.random.Generator(bits), self.block)[a:b]
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
         """Raw coordinates from uniforms in [0, 1] (a design such as SALib's Saltelli sample)."""
@@ -69,30 +84,38 @@ def block_rows(dim: int) -> int:
 
 
 def group_key(label: str) -> int:
-    """The stream key of an input group: a stable hash of its label (the same in every process)."""
+    """The stream key of an input group: a stable hash of its label (the same in every process).
+
+    >>> group_key("noise")
+    4255749673
+    """
     return zlib.crc32(label.encode("utf-8"))
 
 
 def draw(groups: Sequence[InputGroup], seed: int, stream: int, start: int, stop: int) -> Raw:
     """Raw coordinates of draws ``start:stop`` of matrix ``stream`` (0 = A, 1 = B), the same for any chunking.
 
-    >>> g = (InputGroup("c", "choice", 1, None, group_key("c"), 4),)
-    >>> bool((draw(g, 1, 0, 3, 9)["c"] == draw(g, 1, 0, 0, 9)["c"][3:]).all())
+    >>> g = (InputGroup("c", "choice", 1, None, group_key("c"), 4), InputGroup("n", "noise", 2, None, 7, 4))
+    >>> a, b = draw(g, 1, 0, 3, 9), draw(g, 1, 0, 0, 9)
+    >>> bool((a["c"] == b["c"][3:]).all() and (a["n"] == b["n"][3:]).all())
     True
     """
     out = {}
     for g in groups:
         bs = g.block
-        first, last = start // bs, (stop - 1) // bs
-        parts = [g.sample(np.random.Generator(np.random.PCG64(np.random.SeedSequence(
-            seed, spawn_key=(stream, g.key, k)))), bs) for k in range(first, last + 1)]
-        block = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        out[g.label] = block[start - first * bs : stop - first * bs]
+        parts = [g.rows(seed, stream, k, max(start - k * bs, 0), min(stop - k * bs, bs))
+                 for k in range(start // bs, (stop - 1) // bs + 1)]
+        out[g.label] = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return out
 
 
 def split_uniform(groups: Sequence[InputGroup], x: np.ndarray) -> Raw:
-    """Raw coordinates from a design of uniforms whose columns follow ``salib_problem(groups)``."""
+    """Raw coordinates from a design of uniforms whose columns follow ``salib_problem(groups)``.
+
+    >>> g = [InputGroup("c", "choice", 1, None, 0, 32), InputGroup("n", "noise", 1, None, 1, 32)]
+    >>> {k: v.round(3).tolist() for k, v in split_uniform(g, [[0.25, 0.5]]).items()}
+    {'c': [[0.25]], 'n': [[0.0]]}
+    """
     x = np.atleast_2d(np.asarray(x, dtype=float))
     dims = sum(g.dim for g in groups)
     if x.shape[1] != dims:
@@ -118,13 +141,22 @@ def salib_problem(groups: Sequence[InputGroup]) -> dict[str, Any]:
 
 
 def rows(raw: Mapping[str, np.ndarray], sel: np.ndarray | None) -> Raw:
-    """The draws ``sel`` of every group (all of them for None)."""
+    """The draws ``sel`` of every group (all of them for None).
+
+    >>> rows({"w": np.arange(6).reshape(3, 2)}, slice(1, None))["w"].tolist()
+    [[2, 3], [4, 5]]
+    """
     return dict(raw) if sel is None else {k: v[sel] for k, v in raw.items()}
 
 
 def choice_rows(choices: Sequence[RuleChoice], raw: Mapping[str, np.ndarray], n: int,
                 ) -> list[tuple[tuple[int, ...], np.ndarray]]:
-    """The draws of each combination of rule alternatives: (alternative index per choice, draw indices)."""
+    """The draws of each combination of rule alternatives: (alternative index per choice, draw indices).
+
+    >>> c = RuleChoice(name="c", alternatives={"a": [], "b": []}, probabilities=(0.3, 0.7))
+    >>> choice_rows([c], {"choice:c": np.array([[0.1], [0.9], [0.2]])}, 3)
+    [((0,), array([0, 2])), ((1,), array([1]))]
+    """
     if not choices:
         return [((), np.arange(n))]
     idx = np.column_stack([

@@ -188,7 +188,11 @@ def spec_error(exc: ValidationError) -> ScenarioError:
 
 
 def as_spec(spec: UncertaintySpec | Mapping[str, Any]) -> UncertaintySpec:
-    """A spec, or a mapping validated into one (its problems as a ``ScenarioError``)."""
+    """A spec, or a mapping validated into one (its problems as a ``ScenarioError``).
+
+    >>> as_spec({"noise": {"sd": 0.02}}).labels
+    ('noise',)
+    """
     if isinstance(spec, UncertaintySpec):
         return spec
     try:
