@@ -91,14 +91,22 @@ def _detected(data: bytes, first_bad: int | None) -> tuple[str, str]:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        # charset-normalizer needs some text to be sure; a short file of Chinese characters is GB (the mainland
-        # default) unless the detector says otherwise.
-        if names & {*_GB, "gb2312"} or _mostly_cjk(text):
+        # charset-normalizer needs some text to be sure; a short file of common Chinese characters (GB2312, both
+        # bytes of each from 0xA1) is GB, the mainland default, unless the detector says otherwise.
+        if names & {*_GB, "gb2312"} or (_is_gb2312(data) and _mostly_cjk(text)):
             return text, codec
         break
     known = best is not None and best.encoding in _FAMILIAR
     guess = f"it looks like {_FAMILIAR[best.encoding]}" if known else "its encoding is unknown"
     raise Undecodable(f"the file is not UTF-8, GBK/GB18030 or UTF-16 text ({guess})", SAVE_AS_UTF8, row=row)
+
+
+def _is_gb2312(data: bytes) -> bool:
+    try:
+        data.decode("gb2312")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mostly_cjk(text: str) -> bool:

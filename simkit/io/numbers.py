@@ -146,35 +146,36 @@ def problem_text(kind: str, what: str, col: str, text: str, detail: str = "", in
     return texts[kind]
 
 
+# kind: (what the cells are, plural and singular; how they are read; how to silence the note)
 _NOTES = {
-    "fullwidth": ("are written in full-width characters", "and are read as half-width characters",
-                  "type numbers in half-width characters (English input mode)"),
-    "invisible": ("hold invisible characters (zero-width spaces)", "which are removed",
-                  "retype the cells, or paste them as values only"),
+    "fullwidth": ("are written in full-width characters", "is written in full-width characters",
+                  "they are read as half-width characters", "type numbers in half-width characters (English input "
+                  "mode)"),
+    "invisible": ("hold invisible characters (zero-width spaces)", "holds invisible characters (zero-width spaces)",
+                  "these are removed", "retype the cells, or paste them as values only"),
     "apostrophe": ("start with an apostrophe (Excel's mark for a number stored as text)",
-                   "which is dropped and the number read", "delete the apostrophes"),
-    "words": ("say that the value is not available", "and are read as missing values",
-              "leave such cells empty"),
-    "spaces": ("separate thousands with spaces", "and are read without them", "write the numbers without spaces"),
-    "percent": ("are percentages", "and, their indicators being measured in %, 8% is read as 8",
+                   "starts with an apostrophe (Excel's mark for a number stored as text)",
+                   "it is dropped and the number read", "delete the apostrophes"),
+    "words": ("say that the value is not available", "says that the value is not available",
+              "they are read as missing values", "leave such cells empty"),
+    "spaces": ("separate thousands with spaces", "separates thousands with spaces", "they are read without them",
+               "write the numbers without spaces"),
+    "percent": ("are percentages", "is a percentage", "their indicators are measured in %, so 8% is read as 8",
                 "write the numbers without %"),
-    "year_word": ("write the year with 年", "and are read as the year", "write the year only (2018)"),
-    "scientific": ("are written in scientific notation", "as Excel saves a wide number in a CSV file, with 6 "
-                   "digits only", "check them against the workbook: format the column as 数值 Number before saving "
-                   "the CSV file, so that every digit is kept"),
+    "year_word": ("write the year with 年", "writes the year with 年", "they are read as the year",
+                  "write the year only (2018)"),
+    "scientific": ("are written in scientific notation", "is written in scientific notation",
+                   "Excel saves a wide number so in a CSV file, keeping 6 digits only", "check them against the "
+                   "workbook: format the column as 数值 Number before saving the CSV file, so that every digit is "
+                   "kept"),
 }
 
 
 def note_text(kind: str, col: str, count: int, example: str, row_text: str) -> tuple[str, str]:
     """(message, fix) of a note on ``count`` cells of a column read with an interpretation."""
-    what, then, fix = _NOTES[kind]
-    cells = "1 cell" if count == 1 else f"{count} cells"
-    verb = {"are": "is", "say": "says", "start": "starts", "hold": "holds", "separate": "separates",
-            "write": "writes"}
-    if count == 1:
-        first, _, rest = what.partition(" ")
-        what = f"{verb.get(first, first)} {rest}"
-    return (f"{cells} of `{col}` {what} (e.g. {example!r}, {row_text}) {then}",
+    many, one, then, fix = _NOTES[kind]
+    cells, what = ("1 cell", one) if count == 1 else (f"{count} cells", many)
+    return (f"{cells} of `{col}` {what} (e.g. {example!r}, {row_text}): {then}",
             f"nothing to do if this is what was meant; to silence this note, {fix}")
 
 

@@ -188,7 +188,7 @@ class PrintLayout:
     title: str = ""
     footer: str = ""
     mark: str = ""
-    max_width: int = 185
+    max_width: int = 200
     keep: int = 2
     page: str = "第 &P 页 / 共 &N 页"
 
@@ -389,8 +389,13 @@ def _write_frame(ws: Worksheet, df: pd.DataFrame, spec: _Sheet, widths: list[int
             fmt = _column_format(spec.formats, spec.name, column, r - 2)
             if fmt is not None and number is not None:
                 cell.number_format = fmt
-            if isinstance(cell.value, str) and _display_width(cell.value) > _WRAP_AT:
+            if isinstance(cell.value, str) and _display_width(cell.value) > widths[c] - 2:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                # readers keep the stored row height: give the row the lines its wrapped text needs
+                lines = sum(math.ceil(max(_text_width(line), 1) / max(widths[c] - 3, 1))
+                            for line in cell.value.split("\n"))
+                height = ws.row_dimensions[r].height or 15
+                ws.row_dimensions[r].height = max(height, 15 * lines)
             if colour and number is not None:
                 if number > 0:
                     cell.fill, cell.font = _UP_FILL, _UP_FONT
@@ -406,7 +411,7 @@ def _write_frame(ws: Worksheet, df: pd.DataFrame, spec: _Sheet, widths: list[int
 
 def _split(widths: list[int], layout: PrintLayout) -> list[list[int]]:
     """Column positions of each printed part: the first ``keep`` columns in every part, the others in order,
-    as many per part as fit in ``max_width``."""
+    as many per part as fit in ``max_width`` (so the leading columns, the most important, print together)."""
     keep = list(range(min(layout.keep, len(widths))))
     base = sum(widths[k] for k in keep)
     parts: list[list[int]] = []
@@ -449,6 +454,16 @@ def _page_setup(ws: Worksheet, layout: PrintLayout, title: str) -> None:
     if layout.mark:
         for part in (ws.oddHeader.right, ws.oddFooter.right):
             part.text, part.size, part.color = _hf_text(layout.mark), 9, _MARK_COLOUR
+
+
+def _screen_mark(ws: Worksheet, mark: str, columns: int) -> None:
+    """The mark beside the header row, for the screen; the print area stops at the table (paper has the mark in
+    its header and footer)."""
+    cell = ws.cell(row=1, column=columns + 1, value=_clean_text(mark))
+    cell.font = Font(bold=True, color="FF" + _MARK_COLOUR)
+    cell.alignment = Alignment(vertical="center")
+    ws.column_dimensions[get_column_letter(columns + 1)].width = _text_width(mark) + 2
+    ws.print_area = f"A1:{get_column_letter(max(columns, 1))}{max(ws.max_row, 1)}"
 
 
 def _sheet_title(name: Any, used: set[str]) -> str:
@@ -521,6 +536,8 @@ def write_report(
             ws = wb.create_sheet(title)
             _write_frame(ws, df.iloc[:, cols], spec, [widths[c] for c in cols])
             _page_setup(ws, layout, title)
+            if layout.mark:
+                _screen_mark(ws, layout.mark, len(cols))
     if manifest is not None:
         ws = wb.create_sheet(MANIFEST_SHEET)
         _write_manifest(ws, manifest)

@@ -174,8 +174,11 @@ SIGN_OFF: tuple[str, ...] = ("审核人 Reviewer：____________", "日期 Date�
 
 #: Headers of the float table (grade, stated factor, realised float, units, paid).
 FLOAT_HEADERS: dict[str, dict[str, str]] = {
-    "zh": {"grade": "等次", "factor": "规定浮动", "realised_float": "实际浮动(按基数加权)", "units": "单位数",
+    "zh": {"grade": "等次", "factor": "规定浮动", "realised_float": "实际浮动(按基数加权)", "units": "单位数", "vetoed": "否决单位数",
            "base": "奖金基数(元)", "paid": "实发奖金(元)", "prize": "奖励金额(元)"},
     "en": {"grade": "Grade", "factor": "Stated float", "realised_float": "Realised float (base-weighted)",
-           "units": "Units", "base": "Base (yuan)", "paid": "Paid (yuan)", "prize": "Prizes (yuan)"},
+           "units": "Units", "vetoed": "Vetoed", "base": "Base (yuan)", "paid": "Paid (yuan)", "prize": "Prizes (yuan)"},
 }
+
+#: The name of a scenario whose floats were solved: (Chinese, English) suffixes.
+SOLVED_SUFFIX: tuple[str, str] = ("·浮动求解", ", solved floats")

@@ -36,9 +36,6 @@ from .text import POLICY_WORDS
 __all__ = ["Report", "comparison_report", "comparison_summary", "fairness_report", "run_report",
            "write_report_files"]
 
-#: The short synthetic mark of a workbook's rows (the full one is in every printed page's header and footer).
-SYNTHETIC_SHORT = "合成数据"
-
 #: Chinese headers of the per-unit results (``result.units``) in workbooks; first-level scores are added per data.
 RESULT_HEADERS: dict[str, str] = {
     "unit": "单位编码", "name": "单位名称", "group": "考核组别", "score": "总分", "base_score": "基础得分",
@@ -76,7 +73,8 @@ _SUMMARY_LABELS: dict[str, str] = {
     "scale_reform": "改革奖金池缩放系数",
 }
 _MEASURE_ZH = {"rank": "名次 rank", "money": "奖金 money"}
-_DROP = ("name_en", "grade_en", "accountability_en", "year")  # English twins and constants: the CSV has them
+#: English twins and constants (the CSV files have them)
+_DROP = ("name_en", "grade_en", "accountability_en", "year", "group_size")
 
 
 @dataclass(frozen=True)
@@ -118,12 +116,14 @@ def _layout(title: str, footer: str, data: Any) -> PrintLayout:
 
 def _for_people(frame: pd.DataFrame, first: Sequence[str] = ("name", "unit")) -> pd.DataFrame:
     """A table for a printed sheet: the name first, yes/no in words, no English twins, a short synthetic mark."""
-    df = frame.drop(columns=[c for c in _DROP if c in frame.columns])
+    # the mark is in every printed page's header and footer and beside the header row on screen
+    df = frame.drop(columns=[c for c in (*_DROP, "data_note") if c in frame.columns])
+    for col in ("missing", "excluded"):  # columns about missing data, shown only when some data are missing
+        if col in df and not df[col].astype(bool).any():
+            df = df.drop(columns=col)
     for col, yes in (("vetoed", "是"), ("excluded", "是"), ("progress_award", "★")):
         if col in df and pd.api.types.is_bool_dtype(df[col].dtype):
             df[col] = df[col].map({True: yes, False: ""})
-    if "data_note" in df:
-        df["data_note"] = SYNTHETIC_SHORT
     lead = [c for c in first if c in df.columns]
     return df[[*lead, *(c for c in df.columns if c not in lead)]]
 

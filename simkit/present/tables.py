@@ -37,7 +37,7 @@ def ranked_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     """
     units = result.units
     cols = ["group", "rank", "name", "score", "grade", "vetoed"]
-    cols += [c for c in ("payout", "award_slots", "progress_award", "accountability") if c in units]
+    cols += [c for c in ("payout", "prize", "award_slots", "progress_award", "accountability") if c in units]
     df = units[[*cols, "name_en", "grade_en", *(["accountability_en"] if "accountability" in cols else [])]].copy()
     if lang == "en":
         df["name"] = df["name_en"].where(df["name_en"] != "", df["name"])
@@ -177,3 +177,42 @@ def format_fairness(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
             for e, a, b in zip(est, lo, hi, strict=True)
         ]
     return out.rename(columns={"metric_zh": "指标 metric", "group": "组别 group"})
+
+
+# ============================================================================================== floats
+def float_table(result: Result) -> pd.DataFrame:
+    """Per grade, the float as stated and as paid: grade, factor (stated), realised_float (what is paid on the
+    base, the mean over the grade's units weighted by base: Σ paid / Σ base − 1), units, vetoed, base, paid
+    (yuan, rounded by largest remainder) and, with prizes, prize.  Empty without a bonus.
+
+    >>> import simkit
+    >>> t = float_table(simkit.evaluate(simkit.load_scenario("yiyang_2018_reform")))
+    >>> t["grade"].tolist(), round(float(t["factor"].iat[0]), 2), bool(t["realised_float"].iat[0] < 0.2)
+    (['优秀', '良好', '一般', '较差'], 0.2, True)
+    """
+    units = result.units
+    cols = ["grade", "factor", "realised_float", "units", "vetoed", "base", "paid"]
+    if "payout" not in units:
+        return pd.DataFrame(columns=cols)
+    bonus = result.scenario.consequences.bonus
+    rows = []
+    for grade in result.grade_names:
+        part = units[units["grade"] == grade]
+        base, paid = float(part["bonus_base"].sum()), float(part["payout"].sum())
+        row = {"grade": grade, "factor": bonus.factors.get(grade, 0.0) if bonus.by == "grade" else np.nan,
+               "realised_float": paid / base - 1.0 if base > 0 else np.nan, "units": len(part),
+               "vetoed": int(part["vetoed"].sum()), "base": base, "paid": paid}
+        if "prize" in units:
+            row["prize"] = float(part["prize"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def float_comparison(comparison: Comparison) -> pd.DataFrame:
+    """The float tables of both results side by side: grade, then factor, realised_float, units and paid under
+    the base (``_base``) and the reform (``_reform``); grades of either scenario, the reform's first."""
+    b, r = float_table(comparison.base), float_table(comparison.reform)
+    keep = ["grade", "factor", "realised_float", "units", "paid"]
+    out = r[keep].merge(b[keep], on="grade", how="outer", suffixes=("_reform", "_base"), sort=False)
+    order = {g: i for i, g in enumerate([*r["grade"], *b["grade"]])}
+    return out.assign(_o=out["grade"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)

@@ -91,7 +91,7 @@ def review_table(review: pd.DataFrame, data: Any = None) -> pd.DataFrame:
     return out.assign(data_note=SYNTHETIC_NOTE) if synthetic else out
 
 
-def _for_people(table: pd.DataFrame) -> pd.DataFrame:
+def sheet_table(table: pd.DataFrame) -> pd.DataFrame:
     """The sheet's columns, with measures and sources in Chinese and numbers rounded for reading."""
     out = table[[c for c in (*SHEET_COLUMNS, "data_note") if c in table]].copy()
     out["measure"] = out["measure"].map(lambda m: MEASURE_LABELS.get(m, (m,))[0])
@@ -133,8 +133,8 @@ def targets_report(review: pd.DataFrame, data: Any, equal: pd.DataFrame | None =
     with ``equal``, the equal-difficulty targets and targets_equal_difficulty.csv)."""
     table = review_table(review, data)
     flagged = table[table["flags"] != ""]
-    sheets = {"会审表 Review": with_sign_off(_for_people(table)),
-              "标记 Flags": with_sign_off(_for_people(flagged)),
+    sheets = {"会审表 Review": with_sign_off(sheet_table(table)),
+              "标记 Flags": with_sign_off(sheet_table(flagged)),
               "难度差异 Difficulty": labelled(spread_table(review), data)}
     csv = {"targets_review.csv": table}
     if equal is not None:
@@ -152,3 +152,17 @@ def flag_counts(review: pd.DataFrame) -> pd.DataFrame:
             rows.append({"group": group, "flag": f"{FLAG_NAMES[c][0]} {FLAG_NAMES[c][1]}",
                          "targets": int(part[f"flag_{c}"].sum()), "of": len(part)})
     return pd.DataFrame(rows)
+
+
+def solved_header(solution: Any, requested: Mapping[str, float]) -> str:
+    """The comment on top of a scenario written by ``simkit solve-floats``: what was asked and what it gives."""
+    year = solution.after.year
+    asked = "，".join(f"{g} {v:+.2%}" for g, v in requested.items())
+    pool = "不设奖金池 open-ended" if solution.pool is None else f"奖金池 pool {solution.pool:,.2f} 元 yuan"
+    stated = "，".join(f"{g} {v:+.6%}" for g, v in solution.factors.items())
+    lines = [f"# 浮动求解 solved floats ({year}): 实际浮动 realised {asked}; {pool}",
+             f"# 规定浮动 stated factors: {stated}",
+             "# 按当年等次求解；其他年份等次不同，实际浮动也不同 / solved for this year's grades; other years differ"]
+    if solution.order_broken:
+        lines.append(f"# 注意 note: 等次倒挂 grade order broken: {', '.join(solution.order_broken)}")
+    return "\n".join(lines) + "\n"

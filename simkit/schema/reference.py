@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .adjustments import Adjustments, Veto, VetoCondition
-from .consequences import Accountability, Awards, Bonus, Consequences, Progress, Tier, VetoEffects
+from .consequences import Accountability, Awards, Bonus, Consequences, Prizes, Progress, Tier, VetoEffects
 from .grading import Grade, Grading
 from .missing import MissingData, MissingRule
 from .ranking import Ranking
@@ -27,7 +27,7 @@ from .targets import TARGET_MODELS
 
 SECTIONS: tuple[type[BaseModel], ...] = (
     Scenario, Weights, Aggregation, IndicatorRule, MissingData, MissingRule, Adjustments, Veto, VetoCondition, Ranking,
-    Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, VetoEffects,
+    Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, Prizes, VetoEffects,
 )
 
 

@@ -9,12 +9,12 @@ from openpyxl import load_workbook
 
 from simkit.errors import DataError
 from simkit.io.read import README_SHEET, load_data, read_workbook
-from simkit.io.template import column_required, column_type, write_template
+from simkit.io.template import SYNTHETIC_LINE, column_required, column_type, write_template, write_workbook
 from simkit.schema.tables import OPTIONAL_TABLES, REQUIRED_TABLES, SCHEMA, plain
 
 
 def test_template_round_trip(tmp_path: Path) -> None:
-    path = write_template(tmp_path / "template.xlsx")
+    path = write_template(tmp_path / "template.xlsx", years=[2018])
     assert path == tmp_path / "template.xlsx"
     tables, problems = read_workbook(path)
     assert problems == []
@@ -30,8 +30,9 @@ def test_empty_template_says_the_observations_are_missing(tmp_path: Path) -> Non
 
 
 def test_template_layout(tmp_path: Path) -> None:
-    wb = load_workbook(write_template(tmp_path / "t.xlsx"))
-    assert wb.sheetnames == [README_SHEET, *REQUIRED_TABLES, *OPTIONAL_TABLES]
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", years=[2018]))
+    assert wb.sheetnames == [README_SHEET, *REQUIRED_TABLES, *OPTIONAL_TABLES, "观测值2018"]
+    assert [c.value for c in wb["观测值2018"][1]] == ["单位编码 unit", "单位名称 name"]
     units = wb["units"]
     assert units["A1"].value == "单位编码 unit"
     assert units["A1"].font.bold
@@ -67,3 +68,53 @@ def test_readme_rows_are_the_declaration(tmp_path: Path) -> None:
     assert described[("indicators", "direction")][3:5] == ("1 / -1", "no 否 (1)")
     assert described[("targets", "target")][3:5] == ("number 数值", "yes 是")
     assert described[("observations", "value")][4] == "no 否"
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_write_workbook_gives_the_same_data(tmp_path: Path, data, wide: bool) -> None:
+    path = write_workbook(data, tmp_path / "data.xlsx", wide=wide)
+    wb = load_workbook(path)
+    assert ("observations" in wb.sheetnames) != wide
+    assert wide == all(f"观测值{y}" in wb.sheetnames for y in data.years)
+    assert wb[README_SHEET]["A1"].value == SYNTHETIC_LINE
+    again = load_data(path)
+    assert again.fingerprint() == data.fingerprint()
+    assert again.synthetic and not again.notes
+
+
+def test_wide_sheet_headers_and_shading(tmp_path: Path, data) -> None:
+    wb = load_workbook(write_workbook(data, tmp_path / "data.xlsx", wide=True))
+    ws = wb["观测值2018"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:3] == ["单位编码 unit", "单位名称 name", "地区生产总值 gdp"]
+    d01 = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "D01")
+    assert ws.cell(d01, 3).value is None and ws.cell(d01, 3).fill.start_color.rgb == "FFEDEDED"
+    assert ws.cell(2, 3).value == data.value("gdp", 2018)["HS"]
+
+
+def test_not_synthetic_data_carry_no_mark(tmp_path: Path, data) -> None:
+    import dataclasses
+
+    real = dataclasses.replace(data, synthetic=False, _cache={})
+    again = load_data(write_workbook(real, tmp_path / "real.xlsx"))
+    assert not again.synthetic and again.fingerprint() == data.fingerprint()
+
+
+def test_template_with_data_lists_units_and_indicators(tmp_path: Path, data) -> None:
+    path = write_template(tmp_path / "t.xlsx", data=data)
+    wb = load_workbook(path)
+    assert wb.sheetnames[-1] == "观测值2019"
+    ws = wb["观测值2019"]
+    assert ws.max_row == len(data.units) + 1 and ws.max_column == 2 + len(data.leaves)
+    with pytest.raises(DataError, match="the table has no rows"):
+        load_data(path)  # the units and indicators are read, the observations are still to be given
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, data) -> None:
+    import dataclasses
+
+    adj = data.adjustments.copy()
+    adj.loc[0, "reason"] = "=1+2"
+    odd = dataclasses.replace(data, adjustments=adj, _cache={})
+    again = load_data(write_workbook(odd, tmp_path / "odd.xlsx"))
+    assert again.adjustments.loc[0, "reason"] == "=1+2"
