@@ -8,6 +8,7 @@ their own inputs, weights and years.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -44,12 +45,22 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
                   cash.budget if cash is not None else None, leaf.issues)
 
 
-def _default_data(data: Dataset | None) -> Dataset:
-    if data is None:
+def _default_data(data: Dataset | str | Path | None) -> Dataset:
+    """The data set given, a folder or workbook to read, or the bundled data."""
+    if data is None or isinstance(data, str | Path):
         from ..io.read import load_data
 
-        return load_data()
+        return load_data(data)
     return data
+
+
+def _scenario(scenario: Scenario | str | Path) -> Scenario:
+    """A scenario given, or a file or shipped name to load (``"legacy_totals"``)."""
+    if isinstance(scenario, str | Path):
+        from ..io.scenarios import load_scenario
+
+        return load_scenario(scenario)
+    return scenario
 
 
 def _year_problems(plan: Plan, inputs: Inputs, ts: list[int], leaf: LeafStage) -> list[list[Problem]]:
@@ -129,22 +140,23 @@ def _slice_years(leaf: LeafStage, keep: slice) -> LeafStage:
     return replace(leaf, **arrays, issues=tuple(i for i in issues if i.mask.any()))
 
 
-def evaluate(scenario: Scenario, data: Dataset | None = None, year: int | None = None) -> Result:
-    """Evaluate a scenario on a data set (default: the bundled data) for one year (default: the scenario's,
-    else the last).
+def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None = None,
+             year: int | None = None) -> Result:
+    """Evaluate a scenario (or a scenario file, or a shipped scenario's name) on a data set (or a data folder or
+    workbook; default: the bundled data) for one year (default: the scenario's, else the last).
 
     >>> import simkit
     >>> r = simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"))
     >>> sorted(r.units.columns)[:3], r.year
     (['accountability', 'accountability_en', 'award_slots'], 2018)
     """
-    data = _default_data(data)
+    scenario, data = _scenario(scenario), _default_data(data)
     plan = compile_plan(scenario, data)
     year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
     return _evaluate(plan, inputs_of(plan), plan.year_index(year))
 
 
-def evaluate_history(scenario: Scenario, data: Dataset | None = None,
+def evaluate_history(scenario: Scenario | str | Path, data: Dataset | str | Path | None = None,
                      years: tuple[int, ...] | None = None) -> dict[int, Result]:
     """Evaluate every year the data allow (or just ``years``), oldest first, each knowing the one before.
 
@@ -152,7 +164,7 @@ def evaluate_history(scenario: Scenario, data: Dataset | None = None,
     >>> list(simkit.evaluate_history(simkit.load_scenario("yiyang_2018_reform")))
     [2015, 2016, 2017, 2018]
     """
-    data = _default_data(data)
+    scenario, data = _scenario(scenario), _default_data(data)
     plan = compile_plan(scenario, data)
     final = max(years) if years else data.years[-1]
     inputs = inputs_of(plan)

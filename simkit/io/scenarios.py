@@ -97,10 +97,17 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if not isinstance(parent, str):
         raise ScenarioError(Problem(str(path), "`extends` must be a file name", "write e.g. `extends: base.yaml`",
                                     field="extends"))
-    parent_path = (path.parent / parent)
+    parent_path = path.parent / parent
     if not parent_path.exists():
-        raise ScenarioError(Problem(str(path), f"`extends` names {parent!r}, which does not exist next to this file",
-                                    "correct the file name", field="extends"))
+        # A bare name that is not a file next to this one may name a shipped scenario (``extends: legacy_totals``)
+        shipped = SHIPPED_DIR / (parent if parent.endswith((".yaml", ".yml")) else f"{parent}.yaml")
+        if Path(parent).name == parent and shipped.exists():
+            parent_path = shipped
+        else:
+            names = ", ".join(shipped_scenarios())
+            raise ScenarioError(Problem(str(path), f"`extends` names {parent!r}, which is neither a file next to "
+                                        f"this one nor a shipped scenario ({names})",
+                                        "correct the file name", field="extends"))
     return deep_merge(_resolve(parent_path, (*seen, path)), doc)
 
 

@@ -130,10 +130,14 @@ def _grade_rule(result: Result, row: pd.Series) -> tuple[str, str]:
     zh, en = [f"{g.name}为组内{_places(lo, hi, True)}"], [f"{en_name} went to {_places(lo, hi, False)} of the group"]
     if g.share is not None or g.count is not None:
         q = int(quota(g.share, g.count, np.array([n]), sc.grading.rounding)[0])
-        where_zh, where_en = ("末", "last") if g.from_ == "bottom" else ("前", "first")
         share_zh = f"（{g.share:.0%}）" if g.share is not None else ""
-        zh.append(f"名额为{where_zh}{q}名{share_zh}")
-        en.append(f"its quota is the {where_en} {q}" + (f" ({g.share:.0%})" if g.share is not None else ""))
+        share_en = f" ({g.share:.0%})" if g.share is not None else ""
+        if g.from_ == "bottom":  # a bottom quota is counted from the last place up
+            zh.append(f"名额为末{q}名{share_zh}")
+            en.append(f"its quota is the last {q}{share_en}")
+        else:  # a quota of places after the better grades' places, not "the first q"
+            zh.append(f"名额{q}名{share_zh}")
+            en.append(f"its quota is {q} place{'s' if q != 1 else ''}{share_en}")
     if g.min_score is not None:
         zh.append(f"需{g.min_score:g}分以上")
         en.append(f"it needs at least {g.min_score:g} points")

@@ -394,3 +394,14 @@ def test_zero_base_after_the_evaluation_year_is_not_an_error():
     # C: growth 2016 = 10/5 − 1 = 1 → target 1; growth 2017 = 0/10 − 1 = −1 → completion 1 + (−1 − 1)/1 = −1
     # → floor 0
     assert cell(r, "C", "x")["share"] == pytest.approx(0.0)
+
+
+def test_evaluate_takes_a_shipped_name_a_file_and_a_data_folder(reform, data):
+    """What a new user types first: names and paths, not objects; the same numbers as the objects give."""
+    from simkit.io.dataset import BUNDLED
+
+    by_object = simkit.evaluate(reform, data).units
+    by_name = simkit.evaluate("yiyang_2018_reform", BUNDLED).units
+    pd.testing.assert_frame_equal(by_object, by_name)
+    assert list(simkit.evaluate_history("legacy_totals")) == list(simkit.evaluate_history(
+        simkit.load_scenario("legacy_totals")))

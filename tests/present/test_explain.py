@@ -8,6 +8,7 @@ from click.testing import CliRunner
 import simkit
 from simkit.cli import main
 from simkit.errors import SimkitError
+from simkit.present.tables import results_table
 from simkit.present.text import explain
 
 from ..conftest import SCENARIOS
@@ -145,3 +146,65 @@ def test_bonus_by_rank_tier_is_described_as_such(reform, data):
     assert "绩效奖金27,625,000元（基数21,250,000元，按名次档次浮动+30%）" in exp.zh
     assert "float +30% by rank tier" in exp.en
     assert "按等次浮动" not in exp.zh and "by grade" not in exp.en
+
+
+# ------------------------------------------------------------------ the rule as it applied to this unit
+def test_the_grade_sentence_gives_the_places_of_the_units_grade(reform_result):
+    """南县 is 6th of 8 and 良好: 良好 went to places 3–6 (优秀 took 25% = 2 places, 良好 50% = 4 places)."""
+    row = reform_result.units.set_index("unit").loc["NX"]
+    assert (row["rank"], row["group_size"], row["grade"]) == (6, 8, "良好")
+    exp = explain(reform_result, "NX")
+    assert "良好为组内第3–6名，名额4名（50%）" in exp.zh and "前4名" not in exp.zh
+    assert "Good went to places 3–6 of the group; its quota is 4 places (50%)" in exp.en
+
+
+def _veto_scenario(reform, **veto):
+    return reform.override({"adjustments": {"veto": {"conditions": [{"indicator": "accident_deaths",
+                                                                     "at_least": 5}], **veto}}})
+
+
+def test_a_veto_condition_names_the_indicator_the_value_and_the_threshold(reform, data):
+    r = simkit.evaluate(_veto_scenario(reform, best_grade="一般"), data)
+    u = r.units.set_index("unit")
+    deaths = data.observations.query("indicator == 'accident_deaths' and year == 2018").set_index("unit")["value"]
+    hit = deaths[deaths >= 5].index.intersection(u.index)
+    assert len(hit), "the bundled data have units with at least 5 deaths"
+    unit = hit[0]
+    value = deaths[unit]
+    assert u.loc[unit, "vetoed"]
+    assert u.loc[unit, "veto_reason"] == f"accident_deaths {value:g} ≥ 5"  # the result keeps ids
+    words = f"生产安全事故死亡人数 {value:g} ≥ 阈值 5，一票否决"
+    assert results_table(r).set_index("unit").loc[unit, "veto_reason"] == words  # results.csv says it in words
+    exp = explain(r, unit)
+    assert words in exp.zh
+    assert f"Deaths in work-safety accidents {value:g} ≥ threshold 5" in exp.en
+    assert not u.loc[deaths[deaths < 5].index.intersection(u.index), "vetoed"].any()
+
+
+@pytest.mark.parametrize("counted, word_zh, word_en", [(True, "占用该等次名额", "taking one place"),
+                                                         (False, "不占用该等次名额", "on top of")])
+def test_a_forced_veto_grade_says_whether_it_took_a_place_of_the_quota(reform, data, counted, word_zh, word_en):
+    r = simkit.evaluate(_veto_scenario(reform, grade="较差", counts_in_quota=counted), data)
+    unit = r.units[r.units["vetoed"]]["unit"].iat[0]
+    exp = explain(r, unit)
+    assert "因一票否决，等次直接定为较差" in exp.zh and word_zh in exp.zh
+    assert word_en in exp.en
+
+
+def test_a_name_two_units_share_lists_them_and_asks_for_the_id(reform, data):
+    units = data.units.copy()
+    units.loc[units["unit"] == "NX", "name"] = "赫山区"
+    twin = simkit.Dataset(units, data.indicators, data.observations, data.targets, data.adjustments,
+                          source="twin")
+    r = simkit.evaluate(reform, twin)
+    with pytest.raises(SimkitError) as info:
+        explain(r, "赫山区")
+    text = str(info.value)
+    assert "2 units are called '赫山区'" in text and "HS" in text and "NX" in text and "unit id" in text
+    assert explain(r, "NX").row["unit"] == "NX"  # the id still works
+
+
+def test_a_mistyped_name_gets_did_you_mean(reform_result):
+    with pytest.raises(SimkitError) as info:
+        explain(reform_result, "赫山")
+    assert "did you mean '赫山区'" in str(info.value)

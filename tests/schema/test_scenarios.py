@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import simkit
+from simkit.errors import ScenarioError
 from simkit.io.scenarios import load_scenario
 from simkit.schema.reference import reference_markdown
 from simkit.schema.scenario import deep_merge
@@ -37,6 +38,20 @@ def test_extends_overrides_only_what_differs():
     assert v.indicators["Q"].measures == {"growth": 1.0}
     assert v.indicators["Q"].target == base.indicators["Q"].target
     assert v.grading == base.grading and v.consequences == base.consequences
+
+
+def test_extends_may_name_a_shipped_scenario(tmp_path):
+    """An office's own variant elsewhere on disk: ``extends: yiyang_2018_reform`` finds the shipped file."""
+    (tmp_path / "mine.yaml").write_text("name: 我的方案\nextends: yiyang_2018_reform\ntotal: 100\n",
+                                        encoding="utf-8")
+    mine = load_scenario(tmp_path / "mine.yaml")
+    base = load_scenario("yiyang_2018_reform")
+    assert mine.name == "我的方案" and mine.grading == base.grading and mine.weights == base.weights
+    (tmp_path / "typo.yaml").write_text("name: x\nextends: yiyang_2018_reformm\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "typo.yaml")
+    text = str(info.value)
+    assert "extends" in text and "yiyang_2018_reform" in text and "Fix:" in text
 
 
 def test_scenarios_are_frozen():
