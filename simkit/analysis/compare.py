@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine.evaluate import evaluate
+from ..engine.evaluate import as_data, as_scenario, evaluate
 from ..engine.result import Result
 from ..errors import SimkitError
 from ..io.dataset import Dataset
@@ -193,12 +194,16 @@ def decomposition_by_unit(base: Scenario, reform: Scenario, data: Dataset, year:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def compare(base: Scenario, reform: Scenario, data: Dataset | None = None, year: int | None = None) -> Comparison:
-    """Compare two scenarios on the same data and year (each evaluated once)."""
-    if data is None:
-        from ..io.read import load_data
+def compare(base: Scenario | str | Path, reform: Scenario | str | Path, data: Dataset | str | Path | None = None,
+            year: int | None = None) -> Comparison:
+    """Compare two scenarios (objects, files or shipped names) on the same data and year (each evaluated once).
 
-        data = load_data()
+    >>> import simkit
+    >>> c = simkit.compare("legacy_totals", "yiyang_2018_reform")
+    >>> int(c.units["rank_change"].abs().sum()) > 0
+    True
+    """
+    base, reform, data = as_scenario(base), as_scenario(reform), as_data(data)
     year = year if year is not None else (base.year if base.year is not None else data.years[-1])
     rb, rr = evaluate(base, data, year), evaluate(reform, data, year)
     changes = unit_changes(rb, rr)

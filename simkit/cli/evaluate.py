@@ -36,7 +36,7 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_csv_safe
-    from ..present.tables import indicators_table, results_table
+    from ..present.tables import floats_for_people, indicators_table, results_table
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
@@ -44,6 +44,9 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
+    floats = floats_for_people(result, lang)
+    if not floats.empty:
+        print_table(floats, "奖金浮动：规定与实际 / floats as stated and as paid")
     warn_missing(result)
     with output_set(out, result.manifest(), scenario, data_path) as tmp:
         write_csv_safe(results_table(result), tmp / "results.csv")
@@ -74,7 +77,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     from ..io.scenarios import load_scenario
     from ..present.labels import BAND_ZH, COMPARISON_HEADERS
     from ..present.reports import comparison_report, write_report_files
-    from ..present.tables import decomposition_table
+    from ..present.tables import decomposition_table, floats_for_people
 
     check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
@@ -95,6 +98,9 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     if zh:
         bands["band"] = bands["band"].map(BAND_ZH).fillna(bands["band"])
     print_table(bands, "赢家与输家 Winners and losers")
+    floats = floats_for_people(cmp, lang)
+    if not floats.empty:
+        print_table(floats, "奖金浮动：规定与实际 / floats as stated and as paid")
     report = comparison_report(cmp, size=size)
     print_table(report.sheets["汇总 Summary"], "汇总 Summary")
     print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")

@@ -45,7 +45,7 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
                   cash.budget if cash is not None else None, leaf.issues)
 
 
-def _default_data(data: Dataset | str | Path | None) -> Dataset:
+def as_data(data: Dataset | str | Path | None) -> Dataset:
     """The data set given, a folder or workbook to read, or the bundled data."""
     if data is None or isinstance(data, str | Path):
         from ..io.read import load_data
@@ -54,7 +54,7 @@ def _default_data(data: Dataset | str | Path | None) -> Dataset:
     return data
 
 
-def _scenario(scenario: Scenario | str | Path) -> Scenario:
+def as_scenario(scenario: Scenario | str | Path) -> Scenario:
     """A scenario given, or a file or shipped name to load (``"legacy_totals"``)."""
     if isinstance(scenario, str | Path):
         from ..io.scenarios import load_scenario
@@ -150,7 +150,7 @@ def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None 
     >>> sorted(r.units.columns)[:3], r.year
     (['accountability', 'accountability_en', 'award_slots'], 2018)
     """
-    scenario, data = _scenario(scenario), _default_data(data)
+    scenario, data = as_scenario(scenario), as_data(data)
     plan = compile_plan(scenario, data)
     year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
     return _evaluate(plan, inputs_of(plan), plan.year_index(year))
@@ -164,7 +164,7 @@ def evaluate_history(scenario: Scenario | str | Path, data: Dataset | str | Path
     >>> list(simkit.evaluate_history(simkit.load_scenario("yiyang_2018_reform")))
     [2015, 2016, 2017, 2018]
     """
-    scenario, data = _scenario(scenario), _default_data(data)
+    scenario, data = as_scenario(scenario), as_data(data)
     plan = compile_plan(scenario, data)
     final = max(years) if years else data.years[-1]
     inputs = inputs_of(plan)

@@ -16,7 +16,7 @@ from ..analysis.compare import Comparison
 from ..analysis.fairness import METRICS as METRIC_ORDER
 from ..analysis.fairness import fairness_long
 from ..engine.result import Result
-from .labels import ALL_GROUPS, BAND_ZH, LABELS, METRICS, SYNTHETIC_NOTE, part_label
+from .labels import ALL_GROUPS, BAND_ZH, FLOAT_HEADERS, LABELS, METRICS, SYNTHETIC_NOTE, part_label
 from .text import veto_text, why_column
 
 
@@ -216,3 +216,40 @@ def float_comparison(comparison: Comparison) -> pd.DataFrame:
     out = r[keep].merge(b[keep], on="grade", how="outer", suffixes=("_reform", "_base"), sort=False)
     order = {g: i for i, g in enumerate([*r["grade"], *b["grade"]])}
     return out.assign(_o=out["grade"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+
+
+def floats_for_people(result: Result | Comparison, lang: str = "zh") -> pd.DataFrame:
+    """The float table for reading: per grade the stated and the realised float as percentages, the units and
+    the yuan paid; for a comparison, the base's then the reform's side by side.  Empty without a bonus.
+
+    >>> import simkit
+    >>> t = floats_for_people(simkit.evaluate(simkit.load_scenario("yiyang_2018_reform")))
+    >>> t.columns[:3].tolist(), t["规定浮动"].iat[0]
+    (['等次', '规定浮动', '实际浮动(按基数加权)'], '+20.0%')
+    """
+    heads = FLOAT_HEADERS[lang]
+    if isinstance(result, Comparison):
+        tag = {"base": " (基准)", "reform": " (改革)"} if lang == "zh" else {"base": " (base)", "reform": " (reform)"}
+        parts = []
+        for which, res in (("base", result.base), ("reform", result.reform)):
+            t = _floats(res, lang)[["grade", "factor", "realised_float", "units", "paid"]]
+            parts.append(t.rename(columns={c: heads[c] + tag[which] for c in t.columns if c != "grade"}))
+        out = parts[0].merge(parts[1], on="grade", how="outer")
+        order = list(dict.fromkeys([*parts[0]["grade"], *parts[1]["grade"]]))  # the base's grades first, in order
+        out = out.set_index("grade").loc[order].reset_index()
+        return out.rename(columns={"grade": heads["grade"]})
+    return _floats(result, lang).rename(columns=heads)
+
+
+def _floats(result: Result, lang: str) -> pd.DataFrame:
+    t = float_table(result)
+    if t.empty:
+        return t
+    for c in ("factor", "realised_float"):
+        t[c] = t[c].map(lambda x: "" if pd.isna(x) else f"{x:+.1%}")
+    money = [c for c in ("base", "paid", "prize") if c in t]
+    t[money] = t[money].round().astype("Int64")
+    if lang == "en":
+        en = {g.name: g.name_en or g.name for g in result.scenario.grading.grades}
+        t["grade"] = t["grade"].map(en)
+    return t

@@ -40,6 +40,10 @@ def test_run_writes_results_and_ranks_every_unit_within_its_group(tmp_path, data
     assert len(manifest["scenario"]["sha256"]) == 64 and len(manifest["data"]["sha256"]) == 64
     assert manifest["simkit_version"] and manifest["created"] and manifest["data"]["synthetic"] is True
     assert not list(tmp_path.glob(".simkit-*")), "no temporary folder left behind"
+    # the pool pays 优秀 +11.1%, not the stated +20%: both are printed
+    floats = proc.stdout.split("规定与实际")[1].splitlines()
+    assert "规定浮动" in floats[1] and "实际浮动" in floats[1]
+    assert any(line.split()[:3] == ["优秀", "+20.0%", "+11.1%"] for line in floats[2:6])
 
 
 def test_two_runs_give_identical_results(tmp_path):
@@ -61,6 +65,9 @@ def test_compare_writes_the_comparison_files(tmp_path):
                                "grade_reform", "payout_base", "payout_reform", "payout_change"]
     assert (tmp_path / "comparison.xlsx").exists() and (tmp_path / "manifest.json").exists()
     assert "size_rho_base" in proc.stdout and "赢家" in proc.stdout
+    floats = proc.stdout.split("规定与实际")[1].splitlines()
+    assert any(line.split()[:5] == ["优秀", "+10.0%", "+10.0%", "10", "176660000"] and "+11.1%" in line
+               for line in floats[2:6])
 
 
 def test_explain_prints_both_languages():
