@@ -16,6 +16,7 @@ from .common import (
     handles_errors,
     output_set,
     print_table,
+    read_data,
     synthetic_banner,
 )
 
@@ -32,13 +33,13 @@ from .common import (
               help="自助抽样次数 / bootstrap resamples per interval.")
 @click.option("--years", default=None, help="Years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
               "year all the scenarios can evaluate.")
+@click.option("--xlsx", is_flag=True, help="也写出可打印的 fairness.xlsx / also write fairness.xlsx, ready to print.")
 @handles_errors
 def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, size: str, seed: int, boot: int,
-             years: str | None) -> None:
+             years: str | None, xlsx: bool = False) -> None:
     """公平性对比：名次与规模相关、最高等次归属、奖金不平等、名次流动、末位持续、共同冲击。
     Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
     mobility, bottom persistence and common-shock invariance, with bootstrap intervals (5–95%)."""
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_csv_safe
     from ..present.tables import fairness_table, format_fairness, labelled
@@ -49,7 +50,7 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
                                   "resamples such as 1000"))
     check_out(out, *scenarios, data_path)
     scs = [load_scenario(s) for s in scenarios]
-    data = load_data(data_path)
+    data = read_data(data_path)
     table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
     synthetic_banner(data)
     a = table.attrs
@@ -61,13 +62,17 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
         "simkit_version": __version__,
         "scenarios": [{"name": s.name, "file": source_of(s) or str(p), "sha256": s.fingerprint()}
                       for s, p in zip(scs, scenarios, strict=True)],
-        "data": {"source": data.source, "sha256": data.fingerprint(), "synthetic": data.synthetic,
-                 "years": list(data.years)},
+        "data": data.provenance(),
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in a.items()},
     }
     with output_set(out, manifest, *scenarios, data_path) as tmp:
         write_csv_safe(labelled(table, data), tmp / "fairness.csv")
-    click.echo(f"written: {out / 'fairness.csv'}, {out / 'manifest.json'}")
+        if xlsx:  # the workbook for people (simkit.present.reports.fairness_report)
+            from ..present.reports import fairness_report, write_report_files
+
+            write_report_files(fairness_report(table, data, manifest=manifest).workbook_only(), tmp)
+    click.echo(f"written: {out / 'fairness.csv'}, {out / 'manifest.json'}" + (f", {out / 'fairness.xlsx'}"
+                                                                               if xlsx else ""))
 
 
 def _parse_years(text: str | None) -> tuple[int, ...] | None:
@@ -113,14 +118,13 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
     shift) and manifest.json (seed, draws, the inputs).
     """
     from ..analysis.uncertainty import default_spec, run_uncertainty
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_csv_safe
     from ..present.tables import labelled
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = load_data(data_path)
+    data = read_data(data_path)
     spec = default_spec(sc, data, spread=spread, noise=noise)
     res = run_uncertainty(sc, data, spec, draws=draws, seed=seed, chunk_size=chunk_size, year=year,
                           progress=sys.stderr.isatty())

@@ -121,6 +121,27 @@ def synthetic_banner(data: Any) -> None:
         click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
 
 
+def read_data(path: Path | None) -> Any:
+    """Load the data (``io.read.load_data``) and say how any value was read that was not written plainly (a
+    percent string, full-width digits, a GBK file...): each note a warning on stderr, a long list by kind."""
+    from ..io.read import load_data
+    from ..present.text import problem_summary
+
+    data = load_data(path)
+    plain = ("utf-8", "utf-8-sig", "ascii")
+    other = {f: e for f, e in getattr(data, "encodings", {}).items() if e.lower() not in plain}
+    if other:  # read correctly, but worth knowing: a file saved by Excel on a Chinese Windows is often GBK
+        listed = ", ".join(f"{f} ({e.upper()})" for f, e in other.items())
+        click.echo(click.style(f"注意 note: 以下文件不是 UTF-8 编码，已按其编码读取 / read in their own "
+                               f"encoding: {listed}", fg="yellow"), err=True)
+    notes = list(getattr(data, "notes", ()))
+    if notes:
+        text = problem_summary(notes) or "\n".join(f"- {n}" for n in notes)
+        click.echo(click.style(f"注意 note: 数据中有 {len(notes)} 处按约定读取 / {len(notes)} value(s) read by "
+                               f"convention:\n{text}", fg="yellow"), err=True)
+    return data
+
+
 def warn_missing(result: Any) -> None:
     """Name every unit with values not reported and what the scenario's policy made of them."""
     from ..present.tables import missing_table

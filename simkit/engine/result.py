@@ -202,7 +202,7 @@ class Result:
 
     def budget(self) -> dict[str, float | None]:
         """Total paid against the budget (the pool, or the sum of bases when open-ended) and the scale factor;
-        ``prizes``: the prize money (None without prizes), ``total_with_prizes``: bonuses and prizes together."""
+        with prize money (``consequences.prizes``) also ``prizes`` and ``total_with_prizes`` (bonuses and prizes)."""
         if self.payout_yuan is None:
             out: dict[str, float | None] = {"paid": None, "budget": None, "difference": None, "scale": None,
                                             "pool": None}
@@ -211,10 +211,10 @@ class Result:
             pool = self.scenario.consequences.bonus.pool
             out = {"paid": paid, "budget": self.budget_total, "difference": paid - self.budget_total,
                    "scale": float(self._now("scale")), "pool": self.budget_total if pool is not None else None}
-        prizes = float(np.nansum(self._now("prize"))) if "prize" in self.variables else None
-        out["prizes"] = prizes
-        out["total_with_prizes"] = None if out["paid"] is None and prizes is None else \
-            (out["paid"] or 0.0) + (prizes or 0.0)
+        if "prize" in self.variables:  # only then: a scenario without prizes reports what it always did
+            prizes = float(np.nansum(self._now("prize")))
+            out["prizes"] = prizes
+            out["total_with_prizes"] = (out["paid"] or 0.0) + prizes
         return out
 
     # ------------------------------------------------------------------ tables
@@ -360,8 +360,7 @@ class Result:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "scenario": {"name": self.scenario.name, "file": source_of(self.scenario),
                          "sha256": self.scenario.fingerprint()},
-            "data": {"source": self.data.source, "sha256": self.data.fingerprint(), "synthetic": self.data.synthetic,
-                     "years": list(self.data.years)},
+            "data": self.data.provenance(),
             "year": self.year,
             "seed": None,
         }

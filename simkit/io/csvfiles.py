@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import Problem
 from ..schema.tables import SCHEMA, WIDE_NAMES
-from .encoding import SAVE_AS_UTF8, Undecodable, decode
+from .encoding import SAVE_AS_UTF8, Undecodable, decode, utf8_head
 from .layout import find_header, match_table, normalise_header, wide_year
 from .raw import RawData, WideTable
 
@@ -54,7 +54,7 @@ def read_folder(path: Path) -> RawData:
             f = path / f"{table}.csv"
             problem = Problem(str(f), f"the required table `{table}` is missing",
                               f"add {table}.csv to {path} (columns: {', '.join(spec.names)})")
-            if table == "observations" and raw.wide:
+            if table == "observations" and any(len(w.frame) for w in raw.wide):
                 raw.missing[table] = problem  # unless the wide files hold the observations
             else:
                 raw.problems.append(problem)
@@ -100,17 +100,35 @@ class _Cells:
         self.header: list[str] = []
         self.header_line = 1
         self.rows: list[list[str]] = []
-        self.text, self.encoding, self.ok = "", "", False
+        self._text: str | None = None
+        self.encoding, self.ok = "", False
         self.data = f.read_bytes()
-        try:
-            self.text, self.encoding = decode(self.data)
-        except Undecodable as exc:
-            self.fail(exc.message, exc.fix, exc.row)
+        head = utf8_head(self.data, _HEAD_CHARS)
+        if head is not None:  # UTF-8 as far as it was looked at: pandas decodes the rest (see ``parse``)
+            self.encoding = "utf-8-sig" if self.data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        elif not self._decode():
             return
+        else:
+            head = self.text[:_HEAD_CHARS]
         self.ok = True
         raw.encodings[f.name] = self.encoding
-        head = self.text[:_HEAD_CHARS].lstrip("\ufeff")
-        self.rows = list(itertools.islice(csv.reader(io.StringIO(head)), _HEAD_LINES))
+        self.rows = list(itertools.islice(csv.reader(io.StringIO(head.lstrip("\ufeff"))), _HEAD_LINES))
+
+    def _decode(self) -> bool:
+        """Decode the whole file, detecting its encoding; False (and a problem) when it cannot be read."""
+        try:
+            self._text, self.encoding = decode(self.data)
+        except Undecodable as exc:
+            self.fail(exc.message, exc.fix, exc.row)
+            return False
+        self.raw.encodings[self.f.name] = self.encoding
+        return True
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.data.decode(self.encoding, errors="replace")
+        return self._text
 
     def fail(self, message: str, fix: str, row: int | None = None, field: str | None = None) -> None:
         self.raw.problems.append(Problem(str(self.f), message, fix, row=row, field=field))
@@ -136,12 +154,11 @@ class _Cells:
         """The cells under the header (on line ``skipped + 1``); blank lines dropped, ``_row`` the line number."""
         self.header_line = skipped + 1
         self.header = list(self.rows[skipped]) if skipped < len(self.rows) else []
-        utf8 = self.encoding.startswith("utf-8")
-        source = io.BytesIO(self.data) if utf8 else io.StringIO(self.text)
-        options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "skiprows": skipped,
-                   "encoding": "utf-8-sig" if utf8 else None}
+        options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "skiprows": skipped}
         try:
-            frame = pd.read_csv(source, **options)
+            frame = self._pandas(options)
+            if frame is None:
+                return
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame(columns=self.header)
         except pd.errors.ParserError as exc:
@@ -161,6 +178,17 @@ class _Cells:
         frame["_row"] = np.arange(len(frame)) + skipped + 2
         self.header += [""] * (frame.shape[1] - 1 - len(self.header))
         self.frame = frame[~_blank_rows(frame.iloc[:, :-1])]
+
+    def _pandas(self, options: dict) -> pd.DataFrame | None:
+        """pandas' reading of the file: of the bytes while they are taken as UTF-8, else of the decoded text;
+        None when the file turns out not to be readable text."""
+        if self._text is None:
+            try:
+                return pd.read_csv(io.BytesIO(self.data), encoding="utf-8-sig", **options)
+            except UnicodeDecodeError:  # not UTF-8 after all (GBK beyond the first lines): detect the encoding
+                if not self._decode():
+                    return None
+        return pd.read_csv(io.StringIO(self.text), **options)
 
     def _quote_line(self, skipped: int) -> int | None:
         for k, line in enumerate(self.text.splitlines()[skipped:], start=skipped + 1):
@@ -188,7 +216,8 @@ class _Cells:
             row, cells = full[0]
             more = f" (and {len(full) - 1} more rows)" if len(full) > 1 else ""
             hint = ""
-            if width and cells[width - 1].strip().lstrip("-").isdigit() and cells[width].strip().isdigit():
+            digits = cells[width].strip()
+            if width and cells[width - 1].strip().lstrip("-").isdigit() and len(digits) == 3 and digits.isdigit():
                 hint = (f": {cells[width - 1].strip()},{cells[width].strip()} looks like a number with a thousands "
                         "separator that is not in double quotes")
             self.fail(f"the row has more cells than the header has columns ({width}){hint}{more}", _COMMA_FIX,
@@ -198,10 +227,8 @@ class _Cells:
             names = [f"_h{k}" for k in range(widest)]
         else:
             names = [*self.header, *(f"_pad{k}" for k in range(widest - width))]
-        utf8 = self.encoding.startswith("utf-8")
-        source = io.BytesIO(self.data) if utf8 else io.StringIO(self.text)
-        frame = pd.read_csv(source, **{**options, "header": 0, "names": names, "index_col": False})
-        return frame.iloc[:, :width]
+        frame = self._pandas({**options, "header": 0, "names": names, "index_col": False})
+        return None if frame is None else frame.iloc[:, :width]
 
     def unnamed(self) -> tuple[list[int], bool]:
         """Positions of header cells that are empty, and whether one of them has data below it (a problem)."""

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,6 +168,18 @@ class Dataset:
         obs = self.observations
         sel = obs[(obs["indicator"] == indicator) & (obs["year"] == year)]
         return sel.set_index("unit")["value"].reindex(list(self.unit_ids))
+
+    def provenance(self) -> dict[str, Any]:
+        """What a manifest records of the data: source, content hash, synthetic mark, years, the text encoding of
+        each file read and every note on how a value was read (a percent string, full-width digits...).
+
+        >>> from simkit.io.read import load_data
+        >>> sorted(load_data().provenance())
+        ['encodings', 'notes', 'sha256', 'source', 'synthetic', 'years']
+        """
+        return {"source": self.source, "sha256": self.fingerprint(), "synthetic": self.synthetic,
+                "years": [int(y) for y in self.years], "encodings": dict(self.encodings),
+                "notes": [str(n) for n in self.notes]}
 
     def fingerprint(self) -> str:
         """SHA-256 over the content of every table (independent of row order)."""

@@ -12,6 +12,7 @@ detector, and are accepted only as one of the encodings above.
 
 from __future__ import annotations
 
+import codecs
 import re
 
 _GB = ("gbk", "gb18030")  # what Windows writes (cp936) first, then its superset
@@ -34,6 +35,18 @@ class Undecodable(ValueError):
     def __init__(self, message: str, fix: str, row: int | None = None) -> None:
         super().__init__(message)
         self.message, self.fix, self.row = message, fix, row
+
+
+def utf8_head(data: bytes, size: int) -> str | None:
+    """The text of the first ``size`` bytes when the file looks like UTF-8 there (no other mark, no NUL byte),
+    else None.  The reader then lets pandas decode the whole file, strictly, and calls ``decode`` only if that
+    fails: a second full decode of a large file costs more than anything else the reader checks."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", *_MAGIC)) or b"\x00" in data:
+        return None
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:size], final=size >= len(data))
+    except UnicodeDecodeError:
+        return None
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -64,8 +77,9 @@ def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        row = data[:exc.start].count(b"\n") + 1
         raise Undecodable(f"the file starts with the mark of {encoding.upper()} text but is not valid "
-                          f"{encoding.upper()} further on", SAVE_AS_UTF8, row=data[:exc.start].count(b"\n") + 1) from None
+                          f"{encoding.upper()} further on", SAVE_AS_UTF8, row=row) from None
 
 
 def _detected(data: bytes, first_bad: int | None) -> tuple[str, str]:
@@ -81,7 +95,7 @@ def _detected(data: bytes, first_bad: int | None) -> tuple[str, str]:
     matches = from_bytes(data)
     names = {m.encoding for m in matches} | {c for m in matches for c in m.could_be_from_charset}
     best = matches.best()
-    if best is not None and best.encoding in _UTF16:
+    if best is not None and best.encoding in _UTF16 and b"\x00" in data:  # (a short GBK text can look like it)
         return str(best), best.encoding.replace("_", "-")
     if b"\x00" in data and best is None:
         raise Undecodable("the file is not text (it holds binary data)",

@@ -186,7 +186,7 @@ def read_book(path: str | os.PathLike[str]) -> RawData:
             problem = Problem(file=name, message=f"required sheet {table!r} ({SCHEMA[table].label}) is missing",
                               fix=f"add a sheet named {table!r} with the columns {columns} "
                               "(`simkit template` writes a blank workbook with every sheet)")
-            if table == "observations" and raw.wide:
+            if table == "observations" and any(len(w.frame) for w in raw.wide):
                 raw.missing[table] = problem
             else:
                 raw.problems.append(problem)

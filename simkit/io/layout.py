@@ -145,6 +145,7 @@ def find_header(rows: Sequence[Sequence[str]], first_column: Sequence[str], tabl
         title = " ".join(c.strip() for c in rows[first] if c.strip())[:_TITLE_SHOWN]
         above = f"{unit} {first + 1} holds" if at == first + 1 else f"{unit}s {first + 1}–{at} hold"
         return Layout(problem=(
-            f"the header is on {unit} {at + 1}, not {unit} 1: {above} a title or notes above it ({title!r})", f"delete the title {unit}s above the header, so that the column names are in {unit} 1 "
-            "(a title can go in the file name or the README sheet)"))
+            f"the header is on {unit} {at + 1}, not {unit} 1: {above} a title or notes above it ({title!r})",
+            f"delete the title {unit}s above the header, so that the column names are in {unit} 1 (a title can go "
+            "in the file name or the README sheet)"))
     return Layout(header=first, skipped=first)

@@ -117,6 +117,7 @@ def problem_text(kind: str, what: str, col: str, text: str, detail: str = "", in
                  ) -> tuple[str, str]:
     """(message, fix) of a number cell that is refused."""
     plain = f"write a plain number in `{col}` (no units or text; leave the cell empty for a missing value)"
+    text = text.removesuffix(" 00:00:00") if kind == "date" else text  # a date cell of a workbook, as str()
     if kind == "date" and integer:
         return (f"the {what} {text!r} is a date, not a year", f"write the year only (2018) in `{col}`; in Excel, "
                 f"format the column as 常规 General or 数值 Number, not as a date{detail}")

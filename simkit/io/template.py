@@ -22,8 +22,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..schema.tables import (KIND_LABELS, OPTIONAL_TABLES, REQUIRED_TABLES, SCHEMA, WIDE_NAMES, ColumnSpec,
-                             TableSpec, plain)
+from ..schema.tables import (
+    KIND_LABELS,
+    OPTIONAL_TABLES,
+    REQUIRED_TABLES,
+    SCHEMA,
+    WIDE_NAMES,
+    ColumnSpec,
+    TableSpec,
+    plain,
+)
 from .dataset import Dataset
 from .read import README_SHEET, SYNTHETIC_MARK
 from .write import _FORMULA_TRIGGERS, _HEADER_FILL, _HEADER_FONT, _atomic_write, _text_width

@@ -192,7 +192,8 @@ class _Checker:
             return
         groups = list(frame[dup].groupby(keys, sort=False))
         places = self.places.get(spec.name)
-        for _, grp in groups[:LIMIT]:
+        shown = groups[:LIMIT] if len(groups) <= LIMIT else groups[:3]  # many: a few examples and the count
+        for _, grp in shown:
             rows = [int(r) for r in grp["_row"]]
             ident = ", ".join(f"{k}={grp.iloc[0][k]}" for k in keys)
             if places is not None and max(rows) >= WIDE_BASE:  # a wide cell: name each place
@@ -204,7 +205,7 @@ class _Checker:
                      "keep one row for it and delete the others", row=rows[1], col=None)
         if len(groups) > LIMIT:
             first = [int(r) for r in groups[0][1]["_row"]]
-            self.add(spec.name, f"{len(groups) - LIMIT} more {spec.key_what}s are given more than once (in all, "
+            self.add(spec.name, f"{len(groups) - len(shown)} more {spec.key_what}s are given more than once (in all, "
                      f"{int(dup.sum())} rows repeat another; was the table pasted twice?)", "keep one row for each "
                      "and delete the others", row=first[1], col=None, cell=False)
 
@@ -430,11 +431,13 @@ def build_dataset(raw: dict[str, pd.DataFrame] | RawData, names: dict[str, str] 
         raise DataError(ck.problems)
 
     units = _units(ck, tables["units"])
+    if not len(units):  # every other table would name unknown units: say the one thing
+        ck.add("units", "the table has no rows", "add one row per unit")
+        raise DataError(ck.problems)
     tracks = set(units["track"])
     ind, leaves = _indicators(ck, tables["indicators"], tracks)
-    for t, frame in (("units", units), ("indicators", ind)):
-        if not len(frame):
-            ck.add(t, "the table has no rows", f"add one row per {t[:-1]}")
+    if not len(ind):
+        ck.add("indicators", "the table has no rows", "add one row per indicator")
     if ck.problems:
         raise DataError(ck.problems)
     ck.measure_unit = dict(zip(ind["indicator"], ind["measure_unit"], strict=True))

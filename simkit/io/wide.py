@@ -216,18 +216,19 @@ class WideReader:
         names = frame[roles["name"]].str.strip().to_numpy(dtype=object) if "name" in roles else None
         bad: list[tuple[int, str, str]] = []
         if ids is None:
-            ids = np.array([self.by_name.get(n, "") for n in names], dtype=object)
+            ids = pd.Series(names, dtype=object).map(self.by_name).fillna("").to_numpy(dtype=object)
             for k in np.flatnonzero(ids == ""):
                 what = "names more than one unit" if names[k] in self.ambiguous else "is not a unit name"
                 bad.append((k, f"{names[k]!r} {what} of the units table" if names[k] else "the unit name is empty",
                             "write the unit id in a column headed 单位编码 unit"))
         else:
-            for k in np.flatnonzero(~np.isin(ids, list(self.unit_ids))):
+            known = pd.Series(ids, dtype=object).isin(self.unit_ids).to_numpy()
+            for k in np.flatnonzero(~known):
                 bad.append((k, f"unknown unit id {ids[k]!r}" if ids[k] else "the unit id is empty",
                             SCHEMA["observations"].column("unit").fix))
             if names is not None:
-                given = np.array([self.unit_name.get(u) for u in ids], dtype=object)
-                for k in np.flatnonzero((names != "") & (given != names) & np.isin(ids, list(self.unit_ids))):
+                given = pd.Series(ids, dtype=object).map(self.unit_name).to_numpy(dtype=object)
+                for k in np.flatnonzero((names != "") & (given != names) & known):
                     bad.append((k, f"unit {ids[k]!r} is {given[k]!r} in the units table, not {names[k]!r} (are "
                                 "the rows shifted?)", "correct the unit id or the name"))
         letter = roles.get("unit", roles.get("name"))

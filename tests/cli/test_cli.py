@@ -88,7 +88,7 @@ def test_validate_scenario_and_data():
     ok = runner.invoke(main, ["validate", REFORM])
     assert ok.exit_code == 0 and "OK" in ok.output
     ok = runner.invoke(main, ["validate", str(ROOT / "simkit" / "datasets" / "yiyang")])
-    assert ok.exit_code == 0 and "56 units" in ok.output
+    assert ok.exit_code == 0 and "56 个单位 units" in ok.output
 
 
 def test_template_round_trips_through_validate(tmp_path):
@@ -115,3 +115,23 @@ def test_schema_matches_the_committed_file():
 def test_every_command_has_help(command):
     out = CliRunner().invoke(main, [command, "--help"])
     assert out.exit_code == 0 and "Usage" in out.output
+
+
+def test_values_read_by_convention_are_said_and_recorded(tmp_path):
+    """A GBK file and full-width digits are read, each said on stderr and recorded in the manifest."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "simkit" / "datasets" / "yiyang", data)
+    units = data / "units.csv"
+    units.write_bytes(units.read_text("utf-8").encode("gbk"))
+    obs = data / "observations.csv"
+    lines = obs.read_text("utf-8").splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",８"
+    obs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run("run", REFORM, "--data", str(data), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "units.csv (GBK)" in proc.stderr and "full-width" in proc.stderr and "row 6" in proc.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
+    assert manifest["data"]["encodings"]["units.csv"] == "gbk"
+    assert any("full-width" in n for n in manifest["data"]["notes"])

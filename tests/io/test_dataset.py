@@ -61,3 +61,13 @@ def test_inputs_are_not_modified(tmp_path):
     result = simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"), load_data(folder))
     assert len(result.units)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_group_en(data):
+    assert data.group_en["区县市"] == "Counties and districts"
+    assert set(data.group_en) == set(data.units["group"])
+    units = data.units.assign(group_en="")
+    import dataclasses
+
+    bare = dataclasses.replace(data, units=units, _cache={})
+    assert bare.group_en["区县市"] == "区县市"  # no English name: the group itself

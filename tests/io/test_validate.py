@@ -13,9 +13,9 @@ import pytest
 
 from simkit.errors import DataError
 from simkit.io.dataset import BUNDLED
+from simkit.io.numbers import read_text
 from simkit.io.read import load_data
 from simkit.io.template import write_template
-from simkit.io.numbers import read_text
 from simkit.io.validate import as_text, build_dataset
 
 
