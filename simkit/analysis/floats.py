@@ -20,12 +20,13 @@ The solution holds for the evaluation year's grades; another year's grades give 
 >>> import simkit
 >>> s = solve_floats(simkit.load_scenario("yiyang_2018_reform"), simkit.load_data(), 2018,
 ...                  requested={"一般": 0.0, "优秀": 0.2})
->>> s.factors["一般"], s.factors["优秀"], round(s.check["error"].abs().max(), 9)
-(0.0, 0.2, 0.0)
+>>> s.factors["一般"], s.factors["优秀"], bool(s.check["error"].max() < 1e-9)
+(0.0, 0.2, True)
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -162,10 +163,17 @@ def solve_floats(scenario: Scenario, data: Dataset | None = None, year: int | No
     in_rest = graded & ~req[g]
     fixed_pay = float((base * _veto_payout(r[g], vetoed, veto.bonus))[in_req].sum())
     amount = _pool_amount(sc.consequences.bonus.pool, base)
+    # the other grades' payouts: linear in K, except vetoed units stopped at their base (no_increase)
+    c = 1.0 + f0[g]
+    linear = float((base * c)[in_rest & (~vetoed | (veto.bonus == "as_graded"))].sum())
+    cap = in_rest & vetoed & (veto.bonus == "no_increase")
     k = 1.0
     if amount is not None:
-        k, amount, levers = _solve_pool(sc, base, f0[g], vetoed, in_rest, fixed_pay, amount, req, pool, veto.bonus,
-                                        levers)
+        k, found = _solve_pool(sc, linear, base[cap], c[cap], fixed_pay, amount, every=bool(req.all()),
+                               free=pool is None)
+        if found is not None:
+            amount = found
+            levers.append(SetPool(pool=found))
     factors = {n: (float(r[i]) if req[i] else float((1.0 + f0[i]) * k - 1.0 if amount is not None else f0[i]))
                for i, n in enumerate(names)}
     levers += [SetFloat(grade=n, factor=max(v, -1.0)) for n, v in factors.items()]
@@ -175,13 +183,10 @@ def solve_floats(scenario: Scenario, data: Dataset | None = None, year: int | No
     capped = tuple(np.asarray(before.data.unit_ids)[in_req & vetoed & (_veto_payout(r[g], vetoed, veto.bonus)
                                                                         < 1.0 + r[g] - 1e-12)])
     rounded = {n: round(v, 10) for n, v in factors.items()}
-    broken = tuple(f"{a} < {b}" for a, b in zip(names, names[1:], strict=False) if rounded[a] < rounded[b] - 1e-12)
+    broken = tuple(f"{a} < {b}" for a, b in itertools.pairwise(names) if rounded[a] < rounded[b] - 1e-12)
     order_pool = None
     if amount is not None and not req.all():
-        c = 1.0 + f0[g]
-        lin = in_rest & (~vetoed | (veto.bonus == "as_graded"))
-        cap = in_rest & vetoed & (veto.bonus == "no_increase")
-        order_pool = _order_pools(names, f0, r, req, fixed_pay, float((base * c)[lin].sum()), base[cap], c[cap])
+        order_pool = _order_pools(names, f0, r, req, fixed_pay, linear, base[cap], c[cap])
     return FloatSolution(solved, rounded, amount, float(k), tuple(levers), before, after, check, capped, broken,
                          order_pool)
 
@@ -209,34 +214,29 @@ def _order_pools(names: tuple[str, ...], f0: np.ndarray, r: np.ndarray, req: np.
     return pool_at(k_lo), (pool_at(k_hi) if np.isfinite(k_hi) else float("inf"))
 
 
-def _solve_pool(sc: Scenario, base: np.ndarray, f0u: np.ndarray, vetoed: np.ndarray, in_rest: np.ndarray,
-                fixed_pay: float, amount: float, req: np.ndarray, pool: float | str | None, veto_rule: str,
-                levers: list[Lever]) -> tuple[float, float, list[Lever]]:
-    """K for the other grades, the pool, and the levers (with the pool found when every grade is requested)."""
-    c = 1.0 + f0u
-    lin = in_rest & (~vetoed | (veto_rule == "as_graded"))
-    cap = in_rest & vetoed & (veto_rule == "no_increase")
-    linear = float((base * c)[lin].sum())
-    if req.all() or (linear == 0 and not cap.any()):
+def _solve_pool(sc: Scenario, linear: float, cap_base: np.ndarray, cap_c: np.ndarray, fixed_pay: float,
+                amount: float, *, every: bool, free: bool) -> tuple[float, float | None]:
+    """K for the other grades, and the pool found (None: the pool stays) when every grade is requested and no
+    pool was given (``free``)."""
+    if every or (linear == 0 and not len(cap_base)):
         # nobody takes up the rest: the pool must be what the requested grades need
-        if pool is None and req.all():
-            levers = [*levers, SetPool(pool=round(fixed_pay, 2))]
-            return 1.0, round(fixed_pay, 2), levers
+        if free and every:
+            return 1.0, round(fixed_pay, 2)
         if abs(amount - fixed_pay) < 0.5:
-            return 1.0, amount, levers
-        who = "every grade is requested" if req.all() else "no unit of the other grades is paid a bonus this year"
+            return 1.0, None
+        who = "every grade is requested" if every else "no unit of the other grades is paid a bonus this year"
         raise _problem(sc, f"{who}, so the pool must be what the requested grades need, {fixed_pay:,.2f} yuan; it "
                        f"is {amount:,.2f}", f"give --pool {fixed_pay:.2f}, or request fewer grades", "pool")
     need = amount - fixed_pay
     if need < -0.5:
         raise _problem(sc, f"the requested grades alone need {fixed_pay:,.2f} yuan, more than the pool of "
                        f"{amount:,.2f}", "request smaller floats, or a larger pool (--pool)", "pool")
-    k = solve_k(linear, base[cap], c[cap], max(need, 0.0))
+    k = solve_k(linear, cap_base, cap_c, max(need, 0.0))
     if k is None:
-        raise _problem(sc, f"the other grades can take up at most {linear + float(base[cap].sum()):,.2f} yuan of "
-                       f"the {need:,.2f} left in the pool (their vetoed units are capped at their base)",
+        raise _problem(sc, f"the other grades can take up at most {float(cap_base.sum()):,.2f} yuan of the "
+                       f"{need:,.2f} left in the pool (their vetoed units are capped at their base)",
                        "request larger floats, or a smaller pool (--pool)", "pool")
-    return k, amount, levers
+    return k, None
 
 
 def _check(after: Result, requested: Mapping[str, float], vetoed: np.ndarray) -> pd.DataFrame:

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..engine.compile import Inputs, Plan, compile_plan, inputs_of
-from ..engine.stages import leaf_stage
+from ..engine.stages import LeafStage, leaf_stage
 from ..errors import Problem, SimkitError
 from ..io.dataset import Dataset
 from ..rules.measures import MEASURES
@@ -180,8 +180,10 @@ def _group_percentile(implied: np.ndarray, achieved: np.ndarray, codes: np.ndarr
         if not len(pool):
             continue
         v = implied[sel]
-        below = (pool[None, :] < v[:, None]).sum(axis=1)
-        equal = (pool[None, :] == v[:, None]).sum(axis=1)
+        tol = 1e-9 * np.maximum(1.0, np.abs(v))[:, None]  # a target asking last year's growth ties with it
+        gap = pool[None, :] - v[:, None]
+        below = (gap < -tol).sum(axis=1)
+        equal = (np.abs(gap) <= tol).sum(axis=1)
         out[sel] = np.where(np.isnan(v), np.nan, 100.0 * (below + 0.5 * equal) / len(pool))
     return out
 
@@ -201,6 +203,11 @@ def review_targets(scenario: Scenario, data: Dataset | None = None, year: int | 
     (``flag_<code>``) and ``flags`` (the codes, ``;``-separated).  Flags: ``missing`` (no target), ``below_last``
     (asks less than last year's value), ``softer`` / ``harder`` (group percentile outside ``percentile``),
     ``assigned_gap`` (|assigned − baseline| > ``margin`` × |baseline|).  ``attrs`` keep the settings.
+
+    >>> import simkit
+    >>> r = review_targets(simkit.load_scenario("yiyang_2018_reform"), year=2018, percentile=(5, 95))
+    >>> r.attrs["percentile"], r.attrs["method"], int(r["flag_missing"].sum())
+    ((5.0, 95.0), 'normal', 0)
     """
     lo_pct, hi_pct = _check_options(percentile, margin, trend_years)
     if data is None:
@@ -224,7 +231,8 @@ def review_targets(scenario: Scenario, data: Dataset | None = None, year: int | 
     pct = df["group_percentile"].to_numpy(dtype=float)
     df["flag_softer"] = ~df["flag_missing"] & (pct < lo_pct)
     df["flag_harder"] = ~df["flag_missing"] & (pct > hi_pct)
-    df["flags"] = [";".join(c for c in FLAGS if row[f"flag_{c}"]) for _, row in df[[f"flag_{c}" for c in FLAGS]].iterrows()]
+    marks = df[[f"flag_{c}" for c in FLAGS]].to_numpy(dtype=bool)
+    df["flags"] = [";".join(c for c, on in zip(FLAGS, row, strict=True) if on) for row in marks]
     order = {u: i for i, u in enumerate(data.unit_ids)}
     leaves = {lf: i for i, lf in enumerate(plan.tree.leaves)}
     df = df.assign(_u=df["unit"].map(order), _l=df["indicator"].map(leaves),
@@ -265,7 +273,8 @@ def _empty(percentile: Sequence[float], margin: float, trend_years: int) -> pd.D
     return df
 
 
-def _rule_set_rows(plan: Plan, inputs: Inputs, leaf, k: int, t: int, trend_years: int, margin: float) -> pd.DataFrame:
+def _rule_set_rows(plan: Plan, inputs: Inputs, leaf: LeafStage, k: int, t: int, trend_years: int,
+                   margin: float) -> pd.DataFrame:
     """The review rows of one rule set (its leaves × the measures it scores against a target)."""
     rs = plan.rule_sets[k]
     rule = rs.rule
@@ -347,8 +356,8 @@ def difficulty_spread(review: pd.DataFrame) -> pd.DataFrame:
 
     >>> r = pd.DataFrame({"group": ["g"] * 3, "indicator": ["a"] * 3, "measure": ["level"] * 3,
     ...                   "indicator_name": ["A"] * 3, "p_meet": [0.2, 0.5, 0.9]})
-    >>> difficulty_spread(r)[["units", "p_min", "p_max", "spread"]].values.tolist()
-    [[3, 0.2, 0.9, 0.7]]
+    >>> difficulty_spread(r)[["p_min", "p_max", "spread"]].values.tolist()
+    [[0.2, 0.9, 0.7]]
     """
     keys = ["group", "indicator", "indicator_name", "measure"]
     ok = review.dropna(subset=["p_meet"])
@@ -451,7 +460,15 @@ def _leaves_of(scenario: Scenario, data: Dataset, review: pd.DataFrame, indicato
 
 def equal_difficulty_scenario(scenario: Scenario, table: pd.DataFrame) -> Scenario:
     """The scenario reading ``table``'s targets: each of its indicators measured in the table's measure, with
-    the assigned target rule (its scoring rule kept), through ``SetRule`` levers."""
+    the assigned target rule (its scoring rule kept), through ``SetRule`` levers.
+
+    >>> import simkit
+    >>> t = pd.DataFrame({"unit": ["HS"], "indicator": ["gdp"], "year": [2018], "target": [0.08],
+    ...                   "measure": ["growth"]})
+    >>> s = equal_difficulty_scenario(simkit.load_scenario("yiyang_2018_reform"), t)
+    >>> s.indicators["gdp"].target.rule, s.indicators["gdp"].measures
+    ('assigned', {'growth': 1.0})
+    """
     levers = [SetRule(node=ind, measures={m: 1.0}, target={"rule": "assigned"})
               for ind, m in table[["indicator", "measure"]].drop_duplicates().itertuples(index=False)]
     return apply(scenario, levers)
@@ -459,7 +476,14 @@ def equal_difficulty_scenario(scenario: Scenario, table: pd.DataFrame) -> Scenar
 
 def with_targets(data: Dataset, table: pd.DataFrame) -> Dataset:
     """The data with ``table``'s targets (unit, indicator, year, target) in place of the targets table's rows for
-    the same cells; rows without a target are left out (as the reader does)."""
+    the same cells; rows without a target are left out (as the reader does).
+
+    >>> import simkit
+    >>> t = pd.DataFrame({"unit": ["HS", "ZY"], "indicator": ["gdp"] * 2, "year": [2018] * 2, "target": [0.08, None]})
+    >>> d = with_targets(simkit.load_data(), t)
+    >>> d.targets.query("indicator == 'gdp'")["target"].tolist()
+    [0.08]
+    """
     new = table.loc[table["target"].notna(), ["unit", "indicator", "year", "target"]].astype(
         {"year": int, "target": float})
     old = data.targets

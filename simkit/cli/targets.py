@@ -34,8 +34,7 @@ def _manifest(sc, data, year: int, settings: dict) -> dict:
 
     return {"simkit_version": __version__,
             "scenario": {"name": sc.name, "file": source_of(sc), "sha256": sc.fingerprint()},
-            "data": {"source": data.source, "sha256": data.fingerprint(), "synthetic": data.synthetic,
-                     "years": list(data.years)},
+            "data": data.provenance(),
             "year": year, "settings": settings}
 
 
@@ -150,8 +149,8 @@ def solve_floats(scenario: Path, keep: tuple[str, ...], set_: tuple[str, ...], p
     for label, res in (("求解前 before", sol.before), ("求解后 after", sol.after)):
         table = float_table(res).round({"factor": 6, "realised_float": 6})
         print_table(table.rename(columns=heads), f"{sc.name} — {res.year} · {label}")
-    check = sol.check.rename(columns={"grade": "等次 grade", "requested": "要求 requested",
-                                      "realised": "实际(取整前) realised", "error": "误差 error", "units": "单位数 units"})
+    check = sol.check.rename(columns={"grade": "等次 grade", "requested": "要求 requested", "error": "误差 error",
+                                      "realised": "实际(取整前) realised", "units": "单位数 units"})
     print_table(check, "核对 check (未被否决的单位 units not vetoed)")
     budget = sol.after.budget()
     click.echo(f"奖金池 pool: {sol.pool if sol.pool is None else f'{sol.pool:,.2f}'}; 实发 paid: "

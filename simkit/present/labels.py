@@ -37,7 +37,8 @@ COMPARISON_HEADERS: dict[str, str] = {
     "money_band": "奖金变化档", "band": "档位", "band_zh": "档位(中文)", "measure": "口径", "units": "单位数",
     "share": "占比", "metric": "指标", "value": "数值", "step": "步骤", "part": "变化部分", "part_zh": "变化部分(中文)",
     "rank_moves": "名次变动单位数", "payout_change_total": "奖金变化合计(元)", "mean_abs_rank_change": "平均名次变动",
-    "note": "说明", "prize_base": "基准奖励金额(元)", "prize_reform": "改革奖励金额(元)", "prize_change": "奖励金额变化(元)",
+    "note": "说明", "prize_base": "基准奖励金额(元)", "prize_reform": "改革奖励金额(元)",
+    "prize_change": "奖励金额变化(元)",
 }
 
 #: Change bands in Chinese, by their machine labels.
@@ -134,7 +135,8 @@ TARGET_REVIEW_HEADERS: dict[str, str] = {
     "unit": "单位编码", "name": "单位名称", "group": "考核组别", "year": "年度", "indicator": "指标编码",
     "indicator_name": "指标名称", "direction": "方向(1正向/-1逆向)", "measure": "考核口径", "blend": "口径权重",
     "source": "目标来源", "source_used": "实际采用来源", "target": "目标值", "target_level": "折合水平目标",
-    "previous": "上年实际值", "implied_growth": "目标要求的改善(正向为增速,逆向为降幅)", "trend": "近年趋势(对数增长均值)",
+    "previous": "上年实际值", "implied_growth": "目标要求的改善(正向为增速,逆向为降幅)",
+    "trend": "近年趋势(对数增长均值)",
     "volatility": "波动(对数增长标准差)", "n_growth": "增长年数", "group_percentile": "组内百分位",
     "p_meet": "达标概率(正态)", "p_meet_past": "达标概率(历年占比)", "value": "本年实际值", "met": "是否达标",
     "baseline_target": "基期规则目标", "assigned_gap": "下达目标与基期规则差", "flags": "标记",
@@ -174,10 +176,11 @@ SIGN_OFF: tuple[str, ...] = ("审核人 Reviewer：____________", "日期 Date�
 
 #: Headers of the float table (grade, stated factor, realised float, units, paid).
 FLOAT_HEADERS: dict[str, dict[str, str]] = {
-    "zh": {"grade": "等次", "factor": "规定浮动", "realised_float": "实际浮动(按基数加权)", "units": "单位数", "vetoed": "否决单位数",
-           "base": "奖金基数(元)", "paid": "实发奖金(元)", "prize": "奖励金额(元)"},
+    "zh": {"grade": "等次", "factor": "规定浮动", "realised_float": "实际浮动(按基数加权)", "units": "单位数",
+           "vetoed": "否决单位数", "base": "奖金基数(元)", "paid": "实发奖金(元)", "prize": "奖励金额(元)"},
     "en": {"grade": "Grade", "factor": "Stated float", "realised_float": "Realised float (base-weighted)",
-           "units": "Units", "vetoed": "Vetoed", "base": "Base (yuan)", "paid": "Paid (yuan)", "prize": "Prizes (yuan)"},
+           "units": "Units", "vetoed": "Vetoed", "base": "Base (yuan)", "paid": "Paid (yuan)",
+           "prize": "Prizes (yuan)"},
 }
 
 #: The name of a scenario whose floats were solved: (Chinese, English) suffixes.

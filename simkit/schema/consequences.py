@@ -144,7 +144,8 @@ class Consequences(Frozen):
     awards: Awards | None = Field(None, description="Award slots (评先评优指标).")
     progress: Progress | None = Field(None, description="Progress award (进步奖).")
     accountability: Accountability | None = Field(None, description="Accountability ladder (问责).")
-    prizes: Prizes | None = Field(None, description="Prize money per grade and per progress award (综合奖励、进步奖励).")
+    prizes: Prizes | None = Field(None, description="Prize money per grade and per progress award (综合奖励、"
+                                  "进步奖励).")
     veto: VetoEffects = Field(default_factory=VetoEffects, description="What a veto does to each.")
 
     @model_validator(mode="after")

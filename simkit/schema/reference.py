@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
-
-import math
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -21,8 +20,19 @@ from .missing import MissingData, MissingRule
 from .ranking import Ranking
 from .scenario import Aggregation, IndicatorRule, Scenario, Weights
 from .scoring import SCORING_MODELS
-from .tables import (AMBIGUOUS_MARKS, DIRECTIONS, KIND_LABELS, MAX_MAGNITUDE, MISSING_WORDS, PERCENT_UNITS, SCHEMA,
-                     WIDE_NAMES, YEAR_RANGE, ColumnSpec, TableSpec)
+from .tables import (
+    AMBIGUOUS_MARKS,
+    DIRECTIONS,
+    KIND_LABELS,
+    MAX_MAGNITUDE,
+    MISSING_WORDS,
+    PERCENT_UNITS,
+    SCHEMA,
+    WIDE_NAMES,
+    YEAR_RANGE,
+    ColumnSpec,
+    TableSpec,
+)
 from .targets import TARGET_MODELS
 
 SECTIONS: tuple[type[BaseModel], ...] = (
