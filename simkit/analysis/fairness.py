@@ -6,6 +6,8 @@ Every function takes a panel: one ``Result`` (its year), several years of them (
 ``evaluate_history`` returns), or a projection's result (many draws).  With 8 counties a point figure says
 little, so the statistics of one history come with a seeded percentile bootstrap interval over the group's
 units (``level`` = 0.9 gives the 5–95% interval); over projected paths the interval is over the paths.
+The resamples are ``stats.bootstrap_ci``'s, but each statistic is computed from the counts of the
+resample for all groups of one size at once (``analysis.resample``), which gives the same numbers.
 
 Definitions (each checked by hand in the tests):
 
@@ -25,6 +27,7 @@ Definitions (each checked by hand in the tests):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +41,10 @@ from ..engine.result import Result, as_panel
 from ..errors import Problem, SimkitError
 from ..io.dataset import Dataset
 from ..schema.scenario import Scenario, source_of
-from .outcomes import complete, group_columns, relative_payout, sized_groups, sizes
+from .outcomes import relative_payout, sizes
 from .persistence import group_persistence
-from .stats import bootstrap_ci, default_m, gini, kendall, largest_mask, spearman, top_bottom_ratio
+from .resample import Inequality, Kendall, Spearman, bootstrap_groups, by_size
+from .stats import default_m, kendall, nan_quantiles, spearman, tail_count
 
 #: The pooled row of a table over groups.
 ALL = "all"
@@ -78,11 +82,15 @@ def size_rho(result: Result, size: str, group: str) -> float:
     return float(hit["spearman_rho"].iat[0]) if len(hit) else float(np.nan)
 
 
-def _size_corr_stat(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
-    def stat(rank: np.ndarray, size: np.ndarray) -> np.ndarray:
-        # rank and size: (..., Y, n) → mean over years of the correlation of rank with size rank (1 = largest)
-        return np.nanmean(fn(rank, -size), axis=-1) if rank.shape[-2] > 1 else fn(rank, -size)[..., 0]
-    return stat
+def _size_corr_stat(rank: np.ndarray, size: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    # rank and size (k, Y, n) → per resample, the mean over years of ρ and τ of rank with size rank (1 = largest)
+    sp, kd = Spearman(rank, -size), Kendall(rank, -size)
+    return lambda c: (_year_mean(sp(c)), _year_mean(kd(c)))
+
+
+def _year_mean(v: np.ndarray) -> np.ndarray:
+    """(b, k, Y) → (b, k): the mean over years ignoring NaN (one year: as it is)."""
+    return np.nanmean(v, axis=-1) if v.shape[-1] > 1 else v[..., 0]
 
 
 def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: int = 0, level: float = 0.9,
@@ -93,34 +101,103 @@ def rank_size_correlation(results: Any, size: str, *, n_boot: int = 1000, seed: 
     all its years); columns group, units, years, size, spearman, spearman_lo, spearman_hi, kendall, kendall_lo,
     kendall_hi.  Several draws (a projection): one row per group and year, the mean over paths and the
     ``level`` quantile interval over paths.  ``size_values`` (D, Y, U) gives the sizes (e.g. a projection's
-    simulated values of the size indicator) instead of the data's.
+    simulated values of the size indicator) instead of the data's.  All groups at once (``analysis.resample``).
     """
     p = as_panel(results)
     size_arr = sizes(p, size) if size_values is None else np.broadcast_to(size_values, p["rank"].shape)
-    rank = p["rank"].astype(float)
-    rows = []
-    for g in sized_groups(p, size_arr):
-        cols = complete(p, g, size_arr)
-        r, s = rank[..., cols], size_arr[..., cols]
-        if p.sampled or p.draws > 1:
-            rho, tau = spearman(r, -s), kendall(r, -s)  # (D, Y)
-            q = [0.5 * (1 - level), 0.5 * (1 + level)]
-            for k, y in enumerate(p.years):
-                qr, qt = np.nanquantile(rho[:, k], q), np.nanquantile(tau[:, k], q)
-                rows.append({"group": g, "year": y, "spearman": float(np.nanmean(rho[:, k])), "spearman_lo": qr[0],
-                             "spearman_hi": qr[1], "kendall": float(np.nanmean(tau[:, k])), "kendall_lo": qt[0],
-                             "kendall_hi": qt[1]})
-            continue
-        sp = bootstrap_ci(_size_corr_stat(spearman), r[0], s[0], n_boot=n_boot, seed=seed, level=level)
-        kd = bootstrap_ci(_size_corr_stat(kendall), r[0], s[0], n_boot=n_boot, seed=seed, level=level)
-        rows.append({"group": g, "units": len(cols), "years": len(p.years), "size": size,
-                     "spearman": sp[0], "spearman_lo": sp[1], "spearman_hi": sp[2],
-                     "kendall": kd[0], "kendall_lo": kd[1], "kendall_hi": kd[2]})
+    names, order, n = _segments(p.plan, p.plan.group_names, _complete(p, size_arr), 3)
+    rank, size_arr = p["rank"][..., order].astype(float), size_arr[..., order]
     if p.sampled or p.draws > 1:
-        return pd.DataFrame(rows, columns=["group", "year", "spearman", "spearman_lo", "spearman_hi", "kendall",
-                                           "kendall_lo", "kendall_hi"])
-    return pd.DataFrame(rows, columns=["group", "units", "years", "size", "spearman", "spearman_lo", "spearman_hi",
-                                       "kendall", "kendall_lo", "kendall_hi"])
+        return _size_corr_paths(p, names, n, rank, size_arr, level)
+    if not names:
+        return pd.DataFrame(columns=["group", "units", "years", "size", "spearman", "spearman_lo", "spearman_hi",
+                                     "kendall", "kendall_lo", "kendall_hi"])
+    est, lo, hi = bootstrap_groups(_size_corr_stat, n, rank[0], size_arr[0], n_boot=n_boot, seed=seed, level=level)
+    return _frame({"group": names, "units": n, "years": len(p.years), "size": size,
+                   "spearman": est[0], "spearman_lo": lo[0], "spearman_hi": hi[0],
+                   "kendall": est[1], "kendall_lo": lo[1], "kendall_hi": hi[1]})
+
+
+def _size_corr_paths(p: Result, names: list[str], n: np.ndarray, rank: np.ndarray, size: np.ndarray,
+                     level: float) -> pd.DataFrame:
+    """Projected paths: per group and year, the mean of ρ and τ over paths and their quantile interval."""
+    d, y = rank.shape[:2]
+    rho, tau = np.empty((2, d, y, len(names)))
+    with np.errstate(all="ignore"):
+        for _, members, pos in by_size(n):
+            r, s = rank[..., pos], -size[..., pos]  # (D, Y, k, n): the groups of one size together
+            rho[..., members], tau[..., members] = spearman(r, s), kendall(r, s)
+    out: dict[str, Any] = {"group": np.repeat(np.asarray(names, dtype=object), y).tolist(),
+                           "year": np.tile(np.asarray(p.years), len(names))}
+    q = [0.5 * (1 - level), 0.5 * (1 + level)]
+    for name, v in (("spearman", rho), ("kendall", tau)):
+        rows = np.ascontiguousarray(v.transpose(2, 1, 0).reshape(-1, d))  # (group × year, paths)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a group-year with no defined value: NaN
+            out[name] = np.nanmean(rows, axis=-1)
+        out[f"{name}_lo"], out[f"{name}_hi"] = nan_quantiles(rows.T, q)
+    return _frame(out, ["group", "year", "spearman", "spearman_lo", "spearman_hi", "kendall", "kendall_lo",
+                        "kendall_hi"])
+
+
+# ============================================================================================== groups
+def _complete(p: Result, size: np.ndarray | None = None) -> np.ndarray:
+    """Units with a rank (and a size, if given) in every draw and year (as ``outcomes.complete``), (U,) bool."""
+    ok = np.isfinite(p["rank"]).all(axis=(0, 1))
+    return ok & np.isfinite(size).all(axis=(0, 1)) if size is not None else ok
+
+
+def _segments(plan: Any, names: Sequence[str], ok: np.ndarray, min_units: int
+              ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The named groups with at least ``min_units`` units where ``ok``, as contiguous segments: the names kept,
+    their units one group after another (ascending within a group, as ``outcomes.complete``) and their sizes.
+
+    One sort for all groups instead of a mask per group.
+    """
+    index = {g: i for i, g in enumerate(plan.group_names)}
+    unknown = [g for g in names if g not in index]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not in list")  # as group_names.index
+    codes = np.asarray(plan.group_codes)
+    gi = np.array([index[g] for g in names], dtype=np.int64)
+    valid = np.flatnonzero(ok)
+    units = valid[np.argsort(codes[valid], kind="stable")]
+    count = np.bincount(codes[valid], minlength=len(index))
+    keep = count[gi] >= min_units
+    gi = gi[keep]
+    n = count[gi]
+    start = (np.cumsum(count) - count)[gi]
+    order = units[np.repeat(start - (np.cumsum(n) - n), n) + np.arange(n.sum())]
+    return [g for g, k in zip(names, keep, strict=True) if k], order, n
+
+
+def _largest(size: np.ndarray, n: np.ndarray, share: float) -> np.ndarray:
+    """``stats.largest_mask`` of every segment (sizes ``n``) of the last axis at once: (Y, N) → (Y, N) bool."""
+    y, total = size.shape
+    g = len(n)
+    # one sort by year and segment, then size descending, ties by position (the mask's stable sort)
+    key = (np.repeat(np.arange(g), n) + g * np.arange(y)[:, None]).ravel()
+    order = np.lexsort((np.tile(np.arange(total), y), -size.ravel(), key))
+    sk = key[order]
+    place = np.arange(order.size) - (sk // g) * total - (np.cumsum(n) - n)[sk % g]  # place within its segment
+    distinct = np.unique(n)
+    k = np.array([tail_count(int(m), share) for m in distinct], dtype=np.int64)[np.searchsorted(distinct, n)]
+    out = np.zeros(order.size, dtype=bool)
+    out[order] = place < k[sk % g]
+    return out.reshape(y, total)
+
+
+def _frame(columns: dict[str, Any], order: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table from columns; with no rows, the empty table with those columns (as one built from no rows)."""
+    order = list(order or columns)
+    if not len(columns["group"]):
+        return pd.DataFrame(columns=order)
+    return pd.DataFrame(columns, columns=order)
+
+
+def _share(held: np.ndarray, total: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, held / np.where(total > 0, total, 1.0), np.nan)
 
 
 # ============================================================================================ top grades
@@ -140,28 +217,28 @@ def top_grade_share(results: Any, size: str, *, largest: float = 1 / 3, grades: 
                                   f"({', '.join(names)})", "name one of its grades", field="grades"))
     top_codes = [names.index(g) for g in (grades or names[:1])]
     size_arr = sizes(p, size)
-    parts = []
-    for g in sized_groups(p, size_arr):
-        cols = complete(p, g, size_arr)
-        top = np.isin(p["grade"][0][:, cols], top_codes).astype(float)
-        big = largest_mask(size_arr[0][:, cols], largest).astype(float)
-        parts.append((g, top, big))
+    groups, order, n = _segments(p.plan, p.plan.group_names, _complete(p, size_arr), 3)
+    top = np.isin(p["grade"][0][:, order], top_codes)  # (Y, N): the groups one after another
+    big = _largest(size_arr[0][:, order], n, largest)
+    # the share is linear in the counts: per unit, its top unit-years while large and all its top unit-years
+    held, tops = (top & big).sum(axis=0).astype(float), top.sum(axis=0).astype(float)
+    seg = np.repeat(np.arange(len(n)), n)
+    years = top.shape[0]
+    units, top_grades, bigs = n, np.bincount(seg, tops, len(n)), np.bincount(seg, big.sum(axis=0), len(n))
+    sizes_ = [n]
+    if len(groups) > 1:  # the pooled row: every sized group's units together, resampled as one
+        groups, units = [*groups, ALL], np.append(n, n.sum())
+        top_grades, bigs = np.append(top_grades, tops.sum()), np.append(bigs, big.sum())
+        sizes_.append(n.sum(keepdims=True))
 
-    def stat(top: np.ndarray, big: np.ndarray) -> np.ndarray:
-        held = (top * big).sum(axis=(-2, -1))
-        total = top.sum(axis=(-2, -1))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 0, held / np.where(total > 0, total, 1.0), np.nan)
+    def make(h: np.ndarray, t: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda c: _share(c @ h.T, c @ t.T)
 
-    rows = []
-    if len(parts) > 1:
-        parts.append((ALL, np.concatenate([t for _, t, _ in parts], axis=-1),
-                      np.concatenate([b for _, _, b in parts], axis=-1)))
-    for g, top, big in parts:
-        est, lo, hi = bootstrap_ci(stat, top, big, n_boot=n_boot, seed=seed, level=level)
-        rows.append({"group": g, "units": top.shape[-1], "top_grades": int(top.sum()), "share": est, "share_lo": lo,
-                     "share_hi": hi, "expected": float(big.mean())})
-    return pd.DataFrame(rows, columns=["group", "units", "top_grades", "share", "share_lo", "share_hi", "expected"])
+    parts = [bootstrap_groups(make, m, held, tops, n_boot=n_boot, seed=seed, level=level) for m in sizes_]
+    est, lo, hi = (np.concatenate([part[i][0] for part in parts]) for i in range(3))
+    return _frame({"group": groups, "units": units, "top_grades": top_grades.astype(np.int64), "share": est,
+                   "share_lo": lo, "share_hi": hi, "expected": bigs / (years * units)},
+                  ["group", "units", "top_grades", "share", "share_lo", "share_hi", "expected"])
 
 
 # =============================================================================================== payouts
@@ -178,31 +255,32 @@ def payout_inequality(results: Any, *, per: str = "base", tail: float | None = 0
     if x is None:
         return pd.DataFrame(columns=cols_out)
     x = x[0]
-    targets = [(g, group_columns(p, g)) for g in (groups or p.plan.group_names)]
-    targets.append((ALL, np.arange(x.shape[-1])))
+    finite = np.isfinite(x).all(axis=0)
+    names, order, n = _segments(p.plan, list(groups or p.plan.group_names), finite, 2)
+    targets = [(names, x[:, order], n)] if names else []
+    if finite.sum() >= 2:  # all units with a payout every year, in their order
+        targets.append(([ALL], x[:, finite], finite.sum(keepdims=True)))
+    if not targets:
+        return pd.DataFrame(columns=cols_out)
 
-    def by_year(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda v: np.nanmean(fn(v), axis=-1)
+    def make(v: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        ineq = Inequality(v, tail)  # (k, Y, n): sorted once, then every chunk of resamples
+        return lambda c: tuple(np.nanmean(a, axis=-1) for a in ineq(c))
 
-    rows = []
-    for g, cols in targets:
-        v = x[:, cols]
-        v = v[:, np.isfinite(v).all(axis=0)]
-        if v.shape[-1] < 2:
-            continue
-        gi = bootstrap_ci(by_year(gini), v, n_boot=n_boot, seed=seed, level=level)
-        tb = bootstrap_ci(by_year(lambda a: top_bottom_ratio(a, tail)), v, n_boot=n_boot, seed=seed, level=level)
-        rows.append({"group": g, "units": v.shape[-1], "per": per, "gini": gi[0], "gini_lo": gi[1], "gini_hi": gi[2],
-                     "top_bottom": tb[0], "top_bottom_lo": tb[1], "top_bottom_hi": tb[2]})
-    return pd.DataFrame(rows, columns=cols_out)
+    parts = [(g, m, bootstrap_groups(make, m, v, n_boot=n_boot, seed=seed, level=level)) for g, v, m in targets]
+    est, lo, hi = (np.concatenate([part[2][i] for part in parts], axis=1) for i in range(3))
+    return _frame({"group": [g for part in parts for g in part[0]], "units": np.concatenate([m for _, m, _ in parts]),
+                   "per": per, "gini": est[0], "gini_lo": lo[0], "gini_hi": hi[0], "top_bottom": est[1],
+                   "top_bottom_lo": lo[1], "top_bottom_hi": hi[1]}, cols_out)
 
 
 # ============================================================================================== mobility
-def _mobility_stats(rank: np.ndarray, grade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kendall τ between consecutive years and the share changing grade: (..., Y−1) each, from (..., Y, n)."""
-    tau = kendall(rank[..., :-1, :], rank[..., 1:, :])
-    changed = (grade[..., 1:, :] != grade[..., :-1, :]).mean(axis=-1)
-    return tau, changed
+def _mobility_stat(rank: np.ndarray, grade: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    # (k, Y, n) → per resample: the mean over consecutive years of τ, and the share of unit-years changing grade
+    kd = Kendall(rank[:, :-1], rank[:, 1:])
+    changes = (grade[:, 1:] != grade[:, :-1]).sum(axis=1).astype(float)  # (k, n): linear in the counts
+    unit_years = changes.shape[-1] * (grade.shape[1] - 1)
+    return lambda c: (np.nanmean(kd(c), axis=-1), (c @ changes.T) / unit_years)
 
 
 def rank_mobility(results: Any, *, groups: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
@@ -217,24 +295,34 @@ def rank_mobility(results: Any, *, groups: Sequence[str] | None = None, n_boot: 
                 "grade_change_share", "grade_change_lo", "grade_change_hi"]
     if len(p.years) < 2:
         return pd.DataFrame(columns=cols_out)
-    rows = []
-    for g in groups or p.plan.group_names:
-        cols = complete(p, g)
-        if len(cols) < 2:
-            continue
-        r, gr = p["rank"][0][:, cols], p["grade"][0][:, cols].astype(float)
-        tau, changed = _mobility_stats(r, gr)
-        for k in range(len(p.years) - 1):
-            rows.append({"group": g, "year_from": p.years[k], "year_to": p.years[k + 1], "pairs": 1,
-                         "units": len(cols), "kendall": float(tau[k]), "grade_change_share": float(changed[k])})
-        kt = bootstrap_ci(lambda a: np.nanmean(kendall(a[..., :-1, :], a[..., 1:, :]), axis=-1), r,
-                          n_boot=n_boot, seed=seed, level=level)
-        ch = bootstrap_ci(lambda a: (a[..., 1:, :] != a[..., :-1, :]).mean(axis=(-2, -1)), gr,
-                          n_boot=n_boot, seed=seed, level=level)
-        rows.append({"group": g, "year_from": p.years[0], "year_to": p.years[-1], "pairs": len(p.years) - 1,
-                     "units": len(cols), "kendall": kt[0], "kendall_lo": kt[1], "kendall_hi": kt[2],
-                     "grade_change_share": ch[0], "grade_change_lo": ch[1], "grade_change_hi": ch[2]})
-    return pd.DataFrame(rows, columns=cols_out)
+    names, order, n = _segments(p.plan, list(groups or p.plan.group_names), _complete(p), 2)
+    if not names:
+        return pd.DataFrame(columns=cols_out)
+    r, gr = p["rank"][0][:, order].astype(float), p["grade"][0][:, order].astype(float)
+    y = len(p.years)
+    tau, changed = np.empty((2, len(names), y - 1))
+    with np.errstate(all="ignore"):
+        for m, members, pos in by_size(n):  # the yearly figures: every group of one size at once
+            rk, gk = np.moveaxis(r[:, pos], 0, 1), np.moveaxis(gr[:, pos], 0, 1)  # (k, Y, n)
+            tau[members] = Kendall(rk[:, :-1], rk[:, 1:])(np.ones((1, m), dtype=np.int64))[0]
+            changed[members] = (gk[:, 1:] != gk[:, :-1]).mean(axis=-1)
+    est, lo, hi = bootstrap_groups(_mobility_stat, n, r, gr, n_boot=n_boot, seed=seed, level=level)
+    # each group: its y − 1 pairs of years, then the row over all pairs
+    nan = np.full((len(names), 1), np.nan)
+    years = np.asarray(p.years)
+    return _frame({
+        "group": np.repeat(np.asarray(names, dtype=object), y).tolist(),
+        "year_from": np.tile(np.append(years[:-1], years[0]), len(names)),
+        "year_to": np.tile(np.append(years[1:], years[-1]), len(names)),
+        "pairs": np.tile(np.append(np.ones(y - 1, dtype=np.int64), y - 1), len(names)),
+        "units": np.repeat(n, y),
+        "kendall": np.hstack([tau, est[0][:, None]]).ravel(),
+        "kendall_lo": np.hstack([nan.repeat(y - 1, 1), lo[0][:, None]]).ravel(),
+        "kendall_hi": np.hstack([nan.repeat(y - 1, 1), hi[0][:, None]]).ravel(),
+        "grade_change_share": np.hstack([changed, est[1][:, None]]).ravel(),
+        "grade_change_lo": np.hstack([nan.repeat(y - 1, 1), lo[1][:, None]]).ravel(),
+        "grade_change_hi": np.hstack([nan.repeat(y - 1, 1), hi[1][:, None]]).ravel(),
+    }, cols_out)
 
 
 # ======================================================================================= common shocks
@@ -253,7 +341,9 @@ def shock_invariance(scenarios: Any, data: Dataset | None = None, *, factors: Se
     data = _data(data)
     if when not in ("year", "all"):
         raise SimkitError(Problem("fairness", f"when={when!r} is not known", "use 'year' or 'all'", field="when"))
-    rows = []
+    cols: dict[str, list[Any]] = {k: [] for k in ("scenario", "group", "units", "factor", "when", "kendall",
+                                                  "same_ranking", "units_moving", "grade_changes")}
+    f = len(factors)
     for sc in scenarios_of(scenarios):
         plan = compile_plan(sc, data)
         inputs = inputs_of(plan)
@@ -267,17 +357,34 @@ def shock_invariance(scenarios: Any, data: Dataset | None = None, *, factors: Se
             x = x * k
         res = run(plan, replace(inputs, values=x), [t], detail=False, money=False)
         rank, grade = res["rank"][:, 0], res["grade"][:, 0]
-        for gi, g in enumerate(plan.group_names):
-            cols = np.flatnonzero(plan.group_codes == gi)
-            r0, g0 = rank[0, cols], grade[0, cols]
-            for j, f in enumerate(factors, start=1):
-                r1, g1 = rank[j, cols], grade[j, cols]
-                same = bool(np.array_equal(r0, r1, equal_nan=True))
-                rows.append({"scenario": sc.name, "group": g, "units": len(cols), "factor": float(f), "when": when,
-                             "kendall": float(kendall(r0, r1)) if len(cols) > 1 else 1.0,
-                             "same_ranking": same, "units_moving": int(np.sum(r0 != r1)),
-                             "grade_changes": int(np.sum(g0 != g1))})
-    return pd.DataFrame(rows)
+        # every group and factor at once: unit comparisons counted by (factor, group), τ per size of group
+        codes, g = np.asarray(plan.group_codes), len(plan.group_names)
+        r0, r1 = rank[0], rank[1:]
+        moved = _per_group(codes, g, ~((r0 == r1) | (np.isnan(r0) & np.isnan(r1))))  # NaN equal to NaN
+        n = np.bincount(codes, minlength=g)
+        tau = np.ones((g, f))  # a group of one unit keeps its ranking
+        _, order, m = _segments(plan, plan.group_names, np.ones(len(codes), dtype=bool), 2)
+        at = np.flatnonzero(n >= 2)
+        for _, members, pos in by_size(m):
+            units = order[pos]  # (k, n)
+            tau[at[members]] = kendall(np.broadcast_to(r0[units], (f, *units.shape)), r1[:, units]).T
+        cols["scenario"] += [sc.name] * (g * f)
+        cols["group"] += [name for name in plan.group_names for _ in range(f)]
+        cols["units"] += np.repeat(n, f).tolist()
+        cols["factor"] += [float(v) for v in factors] * g
+        cols["when"] += [when] * (g * f)
+        cols["kendall"] += tau.ravel().tolist()
+        cols["same_ranking"] += (moved == 0).ravel().tolist()
+        cols["units_moving"] += _per_group(codes, g, r0 != r1).ravel().tolist()
+        cols["grade_changes"] += _per_group(codes, g, grade[0] != grade[1:]).ravel().tolist()
+    return pd.DataFrame(cols) if cols["group"] else pd.DataFrame([])
+
+
+def _per_group(codes: np.ndarray, g: int, v: np.ndarray) -> np.ndarray:
+    """How many units of each of ``g`` groups are true in each row: (F, U) bool → (G, F), one ``bincount``."""
+    f = v.shape[0]
+    key = (codes + g * np.arange(f)[:, None]).ravel()
+    return np.bincount(key, v.ravel().astype(float), g * f).reshape(f, g).T.astype(np.int64)
 
 
 # ============================================================================================= the table
@@ -335,7 +442,11 @@ def fairness_long(scenarios: Any, data: Dataset | None = None, *, size: str = "g
     data = _data(data)
     scs = scenarios_of(scenarios)
     labels = labels_of(scs)
-    years = tuple(years) if years is not None else common_years(scs, data)
+    hists = None
+    if years is None:  # the years they all can evaluate; each history is evaluated once
+        hists = [evaluate_history(sc, data) for sc in scs]
+        years = tuple(sorted(set.intersection(*(set(h) for h in hists)))) if hists else ()
+    years = tuple(years)
     if not years:
         raise SimkitError(Problem(data.source, "the scenarios have no evaluation year in common",
                                   "pass years=... that every scenario can evaluate"))
@@ -345,14 +456,17 @@ def fairness_long(scenarios: Any, data: Dataset | None = None, *, size: str = "g
     def add(label: str, metric: str, group: str, est: float, lo: float = np.nan, hi: float = np.nan) -> None:
         rows.append({"scenario": label, "metric": metric, "group": group, "estimate": est, "lo": lo, "hi": hi})
 
-    for sc, label in zip(scs, labels, strict=True):
-        hist = evaluate_history(sc, data, years)
+    for k, (sc, label) in enumerate(zip(scs, labels, strict=True)):
+        if hists is not None and max(years) == data.years[-1]:
+            hist = {y: r for y, r in hists[k].items() if y in years}  # what evaluate_history(sc, data, years) gives
+        else:
+            hist = evaluate_history(sc, data, years)
         missing = sorted(set(years) - set(hist))
         if missing:
             raise SimkitError(Problem(source_of(sc) or sc.name, f"scenario {sc.name!r} cannot be evaluated in "
                                       f"{', '.join(map(str, missing))}", "choose years it can evaluate (--years)"))
         panel = as_panel(hist)
-        groups = sized_groups(panel, sizes(panel, size))
+        groups = _segments(panel.plan, panel.plan.group_names, _complete(panel, sizes(panel, size)), 3)[0]
         for r in rank_size_correlation(panel, size, **kw).itertuples():
             add(label, "size_spearman", r.group, r.spearman, r.spearman_lo, r.spearman_hi)
             add(label, "size_kendall", r.group, r.kendall, r.kendall_lo, r.kendall_hi)

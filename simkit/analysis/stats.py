@@ -151,6 +151,44 @@ def percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def nan_quantiles(values: np.ndarray, q: Iterable[float]) -> np.ndarray:
+    """Type-7 quantiles of each column (axis 0) ignoring NaN, as ``np.nanquantile`` column by column, in one
+    sort: (B, C) → (len(q), C); NaN for a column with no value.
+
+    The same arithmetic as numpy's (index ``(m − 1)·q``, its two-sided interpolation), so the same numbers.
+
+    >>> v = np.array([[1.0, np.nan], [3, 2], [2, np.nan], [np.nan, np.nan]])
+    >>> nan_quantiles(v, [0.25, 0.5]).tolist()
+    [[1.5, 2.0], [2.0, 2.0]]
+    """
+    v = np.sort(np.asarray(values, dtype=float), axis=0)  # NaN last
+    m = np.count_nonzero(~np.isnan(v), axis=0)
+    q = np.asarray(list(q), dtype=float)[:, None]
+    virtual = (m - 1) * q  # (Q, C)
+    prev = np.floor(virtual)
+    above = virtual >= m - 1  # numpy takes the last value there (and for one value)
+    i_prev = np.where(above, m - 1, prev).astype(np.intp).clip(0)
+    i_next = np.where(above, m - 1, prev + 1).astype(np.intp).clip(0)
+    gamma = np.where(above, virtual + 1, virtual - prev)  # numpy's gamma against its index −1 there
+    a, b = np.take_along_axis(v, i_prev, axis=0), np.take_along_axis(v, i_next, axis=0)
+    with np.errstate(invalid="ignore"):
+        diff = b - a
+        out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return np.where(m > 0, out, np.nan)
+
+
+def column_percentiles(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """``percentiles`` of every column (axis 0) at once: the central ``level`` interval ignoring NaN.
+
+    >>> lo, hi = column_percentiles(np.array([[1.0, 5], [2, np.nan], [3, 7]]), 0.5)
+    >>> lo.tolist(), hi.tolist()
+    ([1.5, 5.5], [2.5, 6.5])
+    """
+    q = np.true_divide([50 * (1 - level), 50 * (1 + level)], 100)  # as np.percentile turns them into quantiles
+    lo, hi = nan_quantiles(values, q)
+    return lo, hi
+
+
 def largest_mask(size: np.ndarray, share: float = 1 / 3) -> np.ndarray:
     """True for the ``ceil(share·n)`` largest values along the last axis (ties at the edge: by position).
 
