@@ -32,7 +32,7 @@ def layer_of(parts: tuple[str, ...]) -> int | None:
 def imports_of(path: Path, root: Path = PACKAGE) -> list[tuple[int, tuple[str, ...]]]:
     """(line, module parts below simkit) of every import of the package in a file."""
     rel = path.relative_to(root).with_suffix("").parts
-    package = rel[:-1] if rel[-1] != "__init__" else rel[:-1]
+    package = rel[:-1]  # the package a relative import starts from (for __init__.py: the package itself)
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):

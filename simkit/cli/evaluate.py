@@ -15,6 +15,7 @@ from .common import (
     output_set,
     print_ranked,
     print_table,
+    read_data,
     synthetic_banner,
     warn_missing,
 )
@@ -28,19 +29,19 @@ from .common import (
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="结果文件夹 / folder for results.csv, indicators.csv and manifest.json.")
 @_lang_option
+@click.option("--xlsx", is_flag=True, help="也写出可打印的 results.xlsx / also write results.xlsx, ready to print.")
 @handles_errors
-def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str) -> None:
+def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lang: str, xlsx: bool = False) -> None:
     """评估方案：打印排名表，写出 results.csv、indicators.csv、manifest.json。
     Evaluate SCENARIO: print the ranked tables and write results.csv, indicators.csv, manifest.json."""
     from ..engine.evaluate import evaluate
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_csv_safe
     from ..present.tables import floats_for_people, indicators_table, results_table
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = load_data(data_path)
+    data = read_data(data_path)
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
@@ -51,7 +52,12 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
     with output_set(out, result.manifest(), scenario, data_path) as tmp:
         write_csv_safe(results_table(result), tmp / "results.csv")
         write_csv_safe(indicators_table(result), tmp / "indicators.csv")
-    click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}")
+        if xlsx:  # the workbook for people (simkit.present.reports.run_report)
+            from ..present.reports import run_report, write_report_files
+
+            write_report_files(run_report(result).workbook_only(), tmp)
+    click.echo(f"written: {out / 'results.csv'}, {out / 'indicators.csv'}, {out / 'manifest.json'}"
+               + (f", {out / 'results.xlsx'}" if xlsx else ""))
 
 
 @main.command()
@@ -73,7 +79,6 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     """对比两个方案：名次、等次、奖金、赢家与输家、预算、逐项分解。
     Compare BASE and REFORM scenarios on the same data: ranks, grades, money, winners and losers."""
     from ..analysis.compare import compare as run_compare
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..present.labels import BAND_ZH, COMPARISON_HEADERS
     from ..present.reports import comparison_report, write_report_files
@@ -81,7 +86,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 
     check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
-    data = load_data(data_path)
+    data = read_data(data_path)
     cmp = run_compare(sb, sr, data, year)
     synthetic_banner(data)
     print_ranked(cmp.base, lang)
@@ -120,11 +125,10 @@ def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None,
     """说明一个单位（编码或名称）的总分、名次、等次、奖金和评优指标从何而来。
     Explain UNIT's (id or name) total, rank, grade, bonus and award slots under SCENARIO."""
     from ..engine.evaluate import evaluate
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..present.text import explain as explain_unit
 
-    result = evaluate(load_scenario(scenario), load_data(data_path), year)
+    result = evaluate(load_scenario(scenario), read_data(data_path), year)
     exp = explain_unit(result, unit)
     click.echo(exp.text(lang))
     show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
@@ -142,29 +146,29 @@ def validate(path: Path, data_path: Path | None) -> None:
     A scenario is also checked against the data (--data, default the bundled data).
     """
     from ..engine.compile import check_year, compile_plan, inputs_of
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
 
     if path.suffix.lower() in (".yaml", ".yml"):
         sc = load_scenario(path)
-        data = load_data(data_path)
+        data = read_data(data_path)
         plan = compile_plan(sc, data)
         year = sc.year if sc.year is not None else data.years[-1]
         check_year(plan, inputs_of(plan), plan.year_index(year), year)
         from ..engine.evaluate import evaluate
 
         result = evaluate(sc, data, year)
-        click.echo(f"OK: scenario {sc.name!r} is valid and fits the data {data.source} "
-                   f"({len(plan.tree.leaves)} indicators, year {year}).")
+        click.echo(f"方案有效，与数据相符 / OK: scenario {sc.name!r} is valid and fits the data {data.source} "
+                   f"({len(plan.tree.leaves)} 项指标 indicators, {year} 年 year).")
         from ..present.tables import missing_table
 
         gaps = missing_table(result, every_year=True)
         if not gaps.empty:
             print_table(gaps, "未报送的数据（按缺报规则处理）Values not reported, and the policy applied")
     else:
-        data = load_data(path)
-        click.echo(f"OK: data set {path} is valid: {len(data.units)} units, {len(data.leaves)} leaf indicators, "
-                   f"years {data.years[0]}–{data.years[-1]}, {len(data.observations)} observations.")
+        data = read_data(path)
+        click.echo(f"数据有效 / OK: data set {path} is valid: {len(data.units)} 个单位 units, "
+                   f"{len(data.leaves)} 项末级指标 leaf indicators, {data.years[0]}–{data.years[-1]} 年 years, "
+                   f"{len(data.observations)} 个观测值 observations.")
         from ..present.tables import data_gaps
 
         gaps = data_gaps(data)

@@ -1,4 +1,5 @@
-"""Hand-computed tests of ``simkit.analysis.fairness`` (with ``persistence``, ``stats`` and the people's table), and the issue's check on the bundled data.
+"""Hand-computed tests of ``simkit.analysis.fairness`` (with ``persistence``, ``stats`` and the people's table),
+and the issue's check on the bundled data.
 
 The small panel used below: one group of four units A, B, C, D with sizes (attribute ``pop``) 40, 30, 20, 10, one
 indicator scored by min-max (so the unit with the highest value ranks first), grades 优秀 = first place,
