@@ -6,7 +6,8 @@
 Moves the 高质量发展 (Q) weight slider to values not seen before (so nothing comes from the explorer's cache),
 and times, per move: the table (the moment the table's HTML is replaced, which is when the browser gets it) and
 the whole callback (the table plus redrawing the visible chart).  Then moves back to values already seen
-(cached results).  Prints the median and the slowest of each.  Not a test: the numbers depend on the machine.
+(cached results).  Prints the median and the slowest of each.  Then times the dashboard's compare tab and its
+two downloads (the comparison workbook, the drafting note).  Not a test: the numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from simkit.present.widgets import Explorer
+from simkit.present.widgets import Dashboard, Explorer
 
 GOAL = 0.5
 
@@ -55,6 +56,14 @@ def main() -> None:
     slowest = max(t for t, _ in fresh)
     verdict = "meets" if slowest < GOAL else "MISSES"
     print(f"slowest slider → table on a new setting: {slowest:.3f} s ({verdict} the {GOAL} s goal)")
+
+    board = Dashboard()
+    board.explorer.weight_sliders["Q"].value = 35
+    for label, step in (("compare tab (bands, budget, bump chart)", board.compare_now),
+                        ("comparison workbook", board.make_workbook), ("drafting note (Word)", board.make_brief)):
+        t0 = time.perf_counter()
+        step()
+        print(f"dashboard: {label:40s} {time.perf_counter() - t0:.2f} s")
 
 
 if __name__ == "__main__":

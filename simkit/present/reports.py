@@ -19,7 +19,7 @@ column and a table wider than a page is split into sheets that repeat it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,9 @@ _SUMMARY_LABELS: dict[str, str] = {
     "scale_reform": "改革奖金池缩放系数",
 }
 _MEASURE_ZH = {"rank": "名次 rank", "money": "奖金 money"}
+#: The results for people: name and money first (a table split over sheets keeps these on the first one).
+_UNIT_ORDER = ("name", "unit", "group", "rank", "score", "grade", "payout", "realised_float", "award_slots",
+               "accountability", "vetoed", "veto_reason", "progress_award")
 #: English twins and constants (the CSV files have them)
 _DROP = ("name_en", "grade_en", "accountability_en", "year", "group_size")
 
@@ -96,6 +99,10 @@ class Report:
     def files(self) -> list[str]:
         return [*self.csv, *([self.workbook] if self.workbook else [])]
 
+    def workbook_only(self) -> Report:
+        """The same report without its CSV files (for a command that writes those itself)."""
+        return replace(self, csv={})
+
 
 def write_report_files(report: Report, folder: Path) -> list[Path]:
     """Write every file of the report into ``folder`` (which must exist); returns the paths written."""
@@ -114,7 +121,7 @@ def _layout(title: str, footer: str, data: Any) -> PrintLayout:
     return PrintLayout(title=title, footer=footer, mark=SYNTHETIC_NOTE if getattr(data, "synthetic", False) else "")
 
 
-def _for_people(frame: pd.DataFrame, first: Sequence[str] = ("name", "unit")) -> pd.DataFrame:
+def _for_people(frame: pd.DataFrame, first: Sequence[str] = _UNIT_ORDER) -> pd.DataFrame:
     """A table for a printed sheet: the name first, yes/no in words, no English twins, a short synthetic mark."""
     # the mark is in every printed page's header and footer and beside the header row on screen
     df = frame.drop(columns=[c for c in (*_DROP, "data_note") if c in frame.columns])

@@ -198,7 +198,7 @@ def float_table(result: Result) -> pd.DataFrame:
     rows = []
     for grade in result.grade_names:
         part = units[units["grade"] == grade]
-        base, paid = float(part["bonus_base"].sum()), float(part["payout"].sum())
+        base, paid = float(part["bonus_base"].sum()), int(part["payout"].sum())  # paid: whole yuan
         row = {"grade": grade, "factor": bonus.factors.get(grade, 0.0) if bonus.by == "grade" else np.nan,
                "realised_float": paid / base - 1.0 if base > 0 else np.nan, "units": len(part),
                "vetoed": int(part["vetoed"].sum()), "base": base, "paid": paid}

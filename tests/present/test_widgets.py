@@ -212,3 +212,169 @@ def test_english_names(data, reform) -> None:
     ex = Explorer(data=data, charts=False, lang="en")
     u = simkit.evaluate(reform, data).units
     assert _table_names(ex) == list(u[u["group"] == "区县市"]["name_en"])
+
+
+# ================================================================================== scenarios, data, buttons
+def test_scenario_object_or_file(data, reform, tmp_path) -> None:
+    adjusted = simkit.levers.set_points(reform, {"Q": 30, "B": 20, "P": 15, "S": 15}, scale=True)
+    ex = Explorer(adjusted, data=data, charts=False)
+    assert ex.base is adjusted and _table_names(ex) == _order(adjusted, data)
+    assert ex.scenario_picker.value.startswith("memory:")
+    path = tmp_path / "mine.yaml"
+    path.write_text(adjusted.to_yaml(), encoding="utf-8")
+    ex = Explorer(path, data=data, charts=False)
+    assert ex.scenario_picker.value == str(path.resolve())
+    assert ex.scenario_picker.label.endswith("(mine.yaml)")
+    assert _table_names(ex) == _order(adjusted, data)
+    with pytest.raises(ValueError, match="no such file"):
+        Explorer(tmp_path / "missing.yaml", data=data)
+
+
+def test_added_and_saved_scenarios_are_in_the_picker_at_once(ex, data, legacy, tmp_path) -> None:
+    path = tmp_path / "office.yaml"
+    path.write_text(legacy.to_yaml(), encoding="utf-8")
+    key = ex.add_scenario(path)
+    assert key in [v for _, v in ex.scenario_picker.options]
+    assert ex.scenario_picker.value == "yiyang_2018_reform"  # added, not picked
+    ex.weight_sliders["Q"].value = 40
+    saved = ex.save(tmp_path / "saved.yaml", name="保存的方案")
+    assert str(saved.resolve()) in [v for _, v in ex.scenario_picker.options]
+    assert ex.weight_sliders["Q"].value == 40  # saving does not reset the controls
+    ex.scenario_picker.value = str(saved.resolve())
+    assert ex.base.name == "保存的方案" and ex.describe_changes() == []
+    assert _table_names(ex) == _order(simkit.load_scenario(saved), data)
+    ex.scenario_picker.value = key
+    assert _table_names(ex) == _order(legacy, data)
+
+
+def test_a_scenario_that_does_not_evaluate_keeps_the_last(ex, data, reform) -> None:
+    broken = simkit.levers.SetValue(paths=("ranking.tie_break",), value=["no_such_indicator"]).apply(reform)
+    key = ex.add_scenario(broken)
+    before = _table_names(ex)
+    ex.scenario_picker.value = key
+    assert "无法评估" in ex.status.value and _table_names(ex) == before
+    assert ex.scenario_picker.value == "yiyang_2018_reform"  # the picker shows what the controls belong to
+
+
+def test_set_data_and_the_synthetic_banner(ex, data, reform) -> None:
+    import dataclasses
+
+    assert "<div class='simkit-banner'>合成数据" in ex.title.value
+    real = dataclasses.replace(data, synthetic=False, source="office.xlsx")
+    ex.set_data(real)
+    assert ex.data is real and "合成数据" not in ex.title.value
+    assert _table_names(ex) == _order(reform, real)
+
+
+def test_buttons_carry_text_not_icons(ex) -> None:
+    for button in (ex.reset_button, ex.save_button):
+        assert button.icon == "" and button.description and button.layout.width == "auto"
+
+
+def test_callbacks_build_scenarios_through_levers_only(data, monkeypatch, tmp_path) -> None:
+    """Scenario.override (the dict shape) is never called: every edit is a lever of simkit.schema.levers."""
+    ex = Explorer(data=data, charts=False)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the explorer wrote the scenario's dict shape itself")
+
+    monkeypatch.setattr(simkit.Scenario, "override", forbidden)
+    ex.weight_sliders["Q"].value = 35
+    ex.uplift.value = 0.08
+    ex.blend.value = 0.7
+    ex.quota_sliders["优秀"].value = 0.3
+    ex.float_sliders["良好"].value = 0.15
+    assert ex.error is None
+    ex.save(tmp_path / "levers.yaml")
+    assert all(isinstance(lv, simkit.levers.Lever) for lv in ex.changes()[0])
+
+
+# ================================================================================== the dashboard, as Python
+@pytest.fixture()
+def board(data):
+    from simkit.present.widgets import Dashboard
+
+    return Dashboard(data, charts=False)
+
+
+def _csv_files() -> list[tuple[str, bytes]]:
+    from simkit.io.dataset import BUNDLED
+
+    return [(p.name, p.read_bytes()) for p in sorted(BUNDLED.glob("*.csv"))]
+
+
+def test_dashboard_opens_a_workbook_csv_files_and_a_zip(board, reform, tmp_path) -> None:
+    import io
+    import zipfile
+
+    from simkit.io.dataset import BUNDLED
+    from tests.present.test_dashboard import filled_template
+
+    book = filled_template(tmp_path / "本单位.xlsx", {"赫山区": "赫山区（上传）"})
+    data = board.open_data([(book.name, book.read_bytes())])
+    assert board.explorer.data is data and not data.synthetic
+    assert "赫山区（上传）" in _table_names(board.explorer)
+    assert "本单位.xlsx" in board.data_info.value and "合成数据" not in board.explorer.title.value
+    data = board.open_data(_csv_files())
+    assert len(data.units) == 56 and not data.synthetic  # no README: nothing says these are synthetic
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for p in BUNDLED.iterdir():
+            z.write(p, f"yiyang/{p.name}")
+        z.writestr("../outside.csv", "x")
+    data = board.open_data([("yiyang.zip", buf.getvalue())])
+    assert data.synthetic and "合成数据" in board.explorer.title.value  # its README says so
+    assert not (tmp_path.parent / "outside.csv").exists()
+
+
+def test_dashboard_shows_a_bad_file_and_keeps_the_data(board) -> None:
+    before = board.explorer.data
+    import datetime as dt
+
+    board.data_upload.value = ({"name": "units.csv", "type": "text/csv", "size": 12, "content": memoryview(
+        b"unit,name\nA,x\n"), "last_modified": dt.datetime.now(dt.UTC)},)
+    status = board.upload_status.value
+    assert "数据文件有" in status and "the required table `indicators` is missing" in status
+    assert "修改方法 fix" in status and "simkit-dashboard-" not in status  # the temporary folder is not shown
+    assert "Traceback" not in status and board.explorer.data is before
+    assert board.data_upload.value == ()  # ready for the fixed file
+    with pytest.raises(simkit.SimkitError):
+        board.open_data([("a.xlsx", b"x"), ("b.csv", b"y")])
+
+
+def test_dashboard_scenario_files_appear_in_every_picker(board, legacy) -> None:
+    text = legacy.override({"name": "本单位方案"}).to_yaml().encode("utf-8")
+    keys = board.open_scenarios([("本单位方案.yaml", text)])
+    ex = board.explorer
+    assert ex.scenario_picker.value == keys[0] and ex.base.name == "本单位方案"
+    assert keys[0] in [v for _, v in board.base_picker.options]
+    assert keys[0] in [v for _, v in board.reform_picker.options]
+    board.open_scenarios([("bad.yaml", b"name: x\nweights: 3\n")])
+    assert "方案文件有问题" in board.upload_status.value and "bad.yaml" in board.upload_status.value
+
+
+def test_dashboard_compares_and_offers_the_downloads(board, data, legacy, tmp_path) -> None:
+    import base64
+    import io
+    import re
+
+    import docx
+    import openpyxl
+
+    board.explorer.weight_sliders["Q"].value = 30
+    cmp = board.compare_now()
+    assert cmp.base.scenario.fingerprint() == legacy.fingerprint()
+    assert cmp.reform.scenario is board.explorer.scenario  # the explorer's current setting
+    assert "上升3位及以上" in board.bands.value and "全部单位奖金合计" in board.compare_budget.value
+    saved = board.explorer.save(tmp_path / "for_compare.yaml")
+    assert str(saved.resolve()) in [v for _, v in board.reform_picker.options]  # saved: offered at once
+    book = board.make_workbook()
+    assert book[:2] == b"PK" and "方案对比.xlsx" in board.downloads.value
+    href = re.search(r"href='data:[^;]+;base64,([^']+)'", board.downloads.value).group(1)
+    assert base64.b64decode(href) == book
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    assert wb["对比 Comparison"].page_setup.orientation == "landscape"
+    note = board.make_brief()
+    assert "起草说明.docx" in board.downloads.value and "方案对比.xlsx" in board.downloads.value  # both offered
+    headings = [p.text for p in docx.Document(io.BytesIO(note)).paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "一、目的"
