@@ -112,8 +112,10 @@ def main_effects(source: Source, degree: int | None = None, *, year: int | None 
 class WhatItTakes:
     """The smallest change of one indicator (evaluation year) that moves a unit up a grade, nominal rules.
 
-    ``note`` says why there is no answer, or how close the answer is; ``grade_names_en`` gives the English
-    grade names (for the sentence ``simkit.present.text`` makes).
+    ``reason`` says it in a word: ``found``, ``best_grade`` (already in the best grade), ``no_grade`` or
+    ``out_of_reach`` (no value up to ``limit`` moves the unit up); ``tolerance`` is how close ``required_value``
+    is to the exact threshold; ``note`` says the same in a line of Chinese and English (as simkit 0.1 did);
+    ``grade_names_en`` gives the English grade names.  The sentence for people is ``simkit.present.text``'s.
     """
 
     unit: str
@@ -129,6 +131,9 @@ class WhatItTakes:
     rank_then: int | None
     note: str
     grade_names_en: dict[str, str] = field(default_factory=dict, repr=False)  # grade → English name
+    reason: str = "found"  # found | best_grade | no_grade | out_of_reach
+    limit: float | None = None  # out_of_reach: the farthest value tried that the rules can score
+    tolerance: float | None = None  # found: the width of the last bracket around the threshold
 
     @property
     def feasible(self) -> bool:
@@ -149,7 +154,8 @@ class WhatItTakes:
                 "indicator_name": self.indicator_name, "year": self.year, "value": self.value,
                 "required_value": self.required_value, "change": self.change, "change_pct": self.change_pct,
                 "grade_now": self.grade_now, "grade_then": self.grade_then, "rank_now": self.rank_now,
-                "rank_then": self.rank_then, "feasible": self.feasible, "note": self.note}
+                "rank_then": self.rank_then, "feasible": self.feasible, "note": self.note, "reason": self.reason,
+                "limit": self.limit, "tolerance": self.tolerance}
 
 
 def _unit_index(plan: Plan, unit: str) -> int:
@@ -224,7 +230,8 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
                 grade_names_en=names_en)
     if g0 <= 0:
         return WhatItTakes(**base, required_value=None, grade_then=None, rank_then=None,
-                           note="已是最高等次 / already in the best grade" if g0 == 0 else "无等次 / no grade")
+                           note="已是最高等次 / already in the best grade" if g0 == 0 else "无等次 / no grade",
+                           reason="best_grade" if g0 == 0 else "no_grade")
     col = values[:, li, t]
     col = col[tree.applicable[:, li] & ~np.isnan(col)]
     scale = max(abs(x0), float(np.median(np.abs(col))) if len(col) else 0.0, 1e-9)
@@ -237,7 +244,8 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
                            note=f"在{ind_name}上改进（至 {top:,.6g}）也不能提升等次，"
                            "例如已达计分上限或受否决限制 / "
                            f"no value of {indicator} up to {top:,.6g} moves the unit up a grade "
-                           "(e.g. the score is capped, or a veto limits the grade)")
+                           "(e.g. the score is capped, or a veto limits the grade)", reason="out_of_reach",
+                           limit=float(top))
     k = int(better[0])
     lo, hi = (0.0 if k == 0 else steps[k - 1]), steps[k]
     best = (hi, int(g[k]), r[k])
@@ -251,7 +259,7 @@ def what_would_it_take(source: Source, unit: str, indicator: str, *, rounds: int
     step, g1, r1 = best
     return WhatItTakes(**base, required_value=float(x0 + d * step), grade_then=names[g1],
                        rank_then=None if np.isnan(r1) else int(r1),
-                       note=f"smallest change found to within {(hi - lo):.3g}")
+                       note=f"smallest change found to within {(hi - lo):.3g}", tolerance=float(hi - lo))
 
 
 # ======================================================================================= weight replay

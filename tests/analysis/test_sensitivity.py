@@ -50,7 +50,8 @@ def test_what_would_it_take_by_hand():
     low = what_would_it_take(_one_indicator({"A": 5.0, "B": 8.0, "C": 10.0}, direction=-1), "C", "x")
     assert low.required_value == pytest.approx(5.0, abs=1e-6)  # lower is better: down to A's 5
     top = what_would_it_take(r, "A", "x")
-    assert not top.feasible and "best grade" in top.note
+    assert not top.feasible and "best grade" in top.note and top.reason == "best_grade"
+    assert w.reason == "found" and 0 < w.tolerance < 1e-3 and w.as_dict()["tolerance"] == w.tolerance
 
 
 def test_what_would_it_take_when_nothing_helps():
@@ -71,7 +72,7 @@ def test_what_would_it_take_skips_values_the_rules_refuse(legacy, data):
     w = what_would_it_take(r, "NX", "energy_intensity")  # lower is better
     assert w.feasible and 0 < w.required_value < w.value and w.grade_then == "良好"
     none = what_would_it_take(r, "GX", "energy_intensity")
-    assert not none.feasible and "up to 0 " in none.note
+    assert not none.feasible and "up to 0 " in none.note and none.reason == "out_of_reach" and none.limit == 0
 
 
 def test_what_would_it_take_on_the_bundled_data(reform, data):

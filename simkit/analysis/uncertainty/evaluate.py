@@ -2,10 +2,11 @@
 
 ``UncertaintyProblem`` compiles every combination of rule alternatives once (a ``Plan`` and its ``Inputs``
 each, checked now so that a bad alternative fails early), resolves the input groups against the tree and the
-data (which weights, which noised cells), and evaluates a block of draws through the engine
-(``engine.evaluate.run``), all draws at once: without noise the leaf stage (targets and scores) runs once per
-rule alternative and only the weights vary (the totals by collapsed leaf weights, one product per
-missing-value pattern); with noise the leaf stage runs once per block on noisy ``Inputs``.
+data (which weights, which noised cells), and evaluates a block of draws through the engine's stages (as
+``engine.evaluate.run`` chains them, less the look-back), all draws at once: without noise the leaf stage
+(targets and scores) runs once per rule alternative and only the weights vary (the totals by collapsed leaf
+weights, one product per missing-value pattern); with noise the leaf stage runs once per block on noisy
+``Inputs``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pydantic import ValidationError
 from ...engine.compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from ...engine.evaluate import run
 from ...engine.messages import issue_problems
-from ...engine.result import Result
-from ...engine.stages import Issue, LeafStage, leaf_stage
+from ...engine.result import Result, stage_variables
+from ...engine.stages import Issue, LeafStage, leaf_stage, money_stage, rank_stage, total_stage
 from ...errors import EvaluationError, Problem, RuleInputError, ScenarioError
 from ...io.dataset import Dataset
 from ...schema.levers import apply
@@ -104,6 +105,18 @@ class Combo:
         flat = window.reshape(n, -1)  # a view: each draw's window is contiguous
         flat[:, self.noise_pos] *= f
         return replace(self.inputs, values=buf.transpose(0, 2, 3, 1))
+
+
+def _block_result(plan: Plan, inputs: Inputs, t: int, weights: np.ndarray, leaf: LeafStage, money: bool) -> Result:
+    """The engine's result of a block of draws in year index ``t``: the stages of ``engine.evaluate.run`` with
+    ``detail=False``, but without the look-back (progress awards, the accountability ladder), which compares
+    with a year before that a block does not have and the tallies do not read (it would cost a third of the
+    time of a block of the bundled reform)."""
+    totals = total_stage(plan, inputs, leaf, [t], weights, full=False)
+    ranks = rank_stage(plan, totals)
+    cash = money_stage(plan, totals, ranks) if money else None
+    return Result(plan, inputs, (plan.years[t],), stage_variables(leaf, totals, ranks, cash, None), leaf.measures,
+                  leaf.weight, cash.budget if cash is not None else None, leaf.issues)
 
 
 def _raise_issues(plan: Plan, inputs: Inputs, issues: Sequence[Issue], t: int, note: str | None = None) -> None:
@@ -393,8 +406,7 @@ class UncertaintyProblem:
             c = self.combos[key]
             inputs, leaf = self._leaf(c, sub) if leaves is None else leaves[key]
             try:
-                r = run(c.plan, inputs, [self.t], weights=c.weights(self.groups, sub, len(sel)), leaf=leaf,
-                        detail=False, money=money)
+                r = _block_result(c.plan, inputs, self.t, c.weights(self.groups, sub, len(sel)), leaf, money)
             except RuleInputError as exc:  # e.g. a geometric mean of a noisy 0
                 raise EvaluationError(Problem(self.data.source, exc.message, exc.fix)) from None
             parts.append((sel, r))
