@@ -23,13 +23,14 @@ from .stages import LeafStage, LookBackStart, leaf_stage, look_back_stage, money
 
 def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | None = None,
         leaf: LeafStage | None = None, detail: bool = True, start: LookBackStart | None = None,
-        money: bool = True) -> Result:
+        money: bool = True, look_back: bool = True) -> Result:
     """Every stage for the year indices ``ts`` (one batch); issues are recorded in the result, not raised.
 
     ``weights`` (N,) or (D, N) replace the tree's nominal weights; ``leaf`` reuses a leaf stage (the same
     values and years); ``detail=False`` keeps only what ranking needs (no per-measure parts, no effective
     weights: the Monte Carlo's fast path); ``start`` is the year before the first (for the look-back);
-    ``money=False`` skips bonuses and award slots.
+    ``money=False`` skips bonuses and award slots; ``look_back=False`` skips progress awards and the
+    accountability ladder (they compare with the year before, which a block of Monte Carlo draws does not read).
     """
     ts = list(ts)
     leaf = leaf_stage(plan, inputs, ts, detail=detail) if leaf is None else leaf
@@ -37,7 +38,8 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     ranks = rank_stage(plan, totals)
     cash = money_stage(plan, totals, ranks) if money else None
     cons = plan.scenario.consequences
-    back = look_back_stage(plan, totals, ranks, start) if (cons.progress or cons.accountability) else None
+    back = look_back_stage(plan, totals, ranks, start) if look_back and (cons.progress or cons.accountability) \
+        else None
     first = plan.years[0]  # a year index beyond the data (a projection) is labelled by counting on
     return Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
                   tuple(plan.years[t] for t in ts),

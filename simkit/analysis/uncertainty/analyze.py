@@ -452,7 +452,7 @@ class UncertaintyResult:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "analysis": "uncertainty",
             "scenario": {"name": sc.name, "file": source_of(sc), "sha256": sc.fingerprint()},
-            "data": {"source": data.source, "sha256": data.fingerprint(), "synthetic": data.synthetic},
+            "data": data.provenance(),
             "year": self.problem.year,
             "seed": self.seed,
             "draws": self.draws,

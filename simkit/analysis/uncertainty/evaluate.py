@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from ...engine.compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from ...engine.evaluate import run
 from ...engine.messages import issue_problems
-from ...engine.result import Result, stage_variables
-from ...engine.stages import Issue, LeafStage, leaf_stage, money_stage, rank_stage, total_stage
+from ...engine.result import Result
+from ...engine.stages import Issue, LeafStage, leaf_stage
 from ...errors import EvaluationError, Problem, RuleInputError, ScenarioError
 from ...io.dataset import Dataset
 from ...schema.levers import apply
@@ -108,15 +108,11 @@ class Combo:
 
 
 def _block_result(plan: Plan, inputs: Inputs, t: int, weights: np.ndarray, leaf: LeafStage, money: bool) -> Result:
-    """The engine's result of a block of draws in year index ``t``: the stages of ``engine.evaluate.run`` with
-    ``detail=False``, but without the look-back (progress awards, the accountability ladder), which compares
+    """The engine's result of a block of draws in year index ``t``: ``engine.evaluate.run`` with
+    ``detail=False`` and without the look-back (progress awards, the accountability ladder), which compares
     with a year before that a block does not have and the tallies do not read (it would cost a third of the
     time of a block of the bundled reform)."""
-    totals = total_stage(plan, inputs, leaf, [t], weights, full=False)
-    ranks = rank_stage(plan, totals)
-    cash = money_stage(plan, totals, ranks) if money else None
-    return Result(plan, inputs, (plan.years[t],), stage_variables(leaf, totals, ranks, cash, None), leaf.measures,
-                  leaf.weight, cash.budget if cash is not None else None, leaf.issues)
+    return run(plan, inputs, [t], weights=weights, leaf=leaf, detail=False, money=money, look_back=False)
 
 
 def _raise_issues(plan: Plan, inputs: Inputs, issues: Sequence[Issue], t: int, note: str | None = None) -> None:

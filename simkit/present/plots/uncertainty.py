@@ -1,12 +1,12 @@
-"""Plots of an uncertainty analysis (``simkit.uncertainty.run_uncertainty``): rank intervals, Sobol indices,
-and nominal weights against main effects.
+"""Plots of an uncertainty analysis (``simkit.analysis.uncertainty.run_uncertainty``): rank intervals, Sobol
+indices, and nominal weights against main effects.
 
 Every function takes an ``UncertaintyResult`` and returns a matplotlib ``Figure`` (not attached to pyplot);
 none computes a rule.  Labels are Chinese with English (``lang="zh"``) or English only (``lang="en"``), drawn
 with the bundled Chinese font; a figure made from synthetic data says so in its corner.
 
 >>> import simkit
->>> from simkit.uncertainty import run_uncertainty
+>>> from simkit.analysis.uncertainty import run_uncertainty
 >>> res = run_uncertainty(simkit.load_scenario("yiyang_2018_reform"), draws=100, seed=1, progress=False)
 >>> plot_rank_intervals(res, group="区县市").axes[0].get_xlabel()
 '名次 Rank (1 = 最好 best)'
