@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -271,3 +272,39 @@ def problem_summary(problems: list, limit: int = 20) -> str | None:
     lines = [f"{len(problems)} problems of {len(kinds)} kind(s) / {len(problems)} 个问题，{len(kinds)} 类:"]
     lines += [f"- {n} × {example[k]}" for k, n in kinds.most_common()]
     return "\n".join(lines)
+
+
+# ===================================================================================== what would it take
+def what_it_takes_text(w: Any, lang: str = "zh") -> str:
+    """The sentence for a ``simkit.analysis.sensitivity.WhatItTakes``: which value of the indicator moves the
+    unit up a grade, or why none does.
+
+    >>> import simkit
+    >>> from simkit.analysis.sensitivity import what_would_it_take
+    >>> w = what_would_it_take(simkit.evaluate("yiyang_2018_reform"), "ZY", "tax_rev")
+    >>> what_it_takes_text(w).startswith("资阳区：")
+    True
+    """
+    if not w.feasible:
+        reach = f"{w.limit:,.6g}" if w.limit is not None else ""
+        said = {"best_grade": ("已是最高等次", "already in the best grade"),
+                "no_grade": ("没有等次（未参加评定）", "has no grade (not graded)"),
+                "out_of_reach": (f"{w.indicator_name}（{w.indicator}）在可计分范围内（至 {reach}）无论取何值"
+                                 "都不能提升等次",
+                                 f"no value of {w.indicator} the rules can score (up to {reach}) moves it up a grade")}
+        if w.reason in said:
+            zh, en = said[w.reason]
+            return f"{w.unit}: {en}." if lang == "en" else f"{w.name}：{zh}。"
+    if lang == "en":
+        if not w.feasible:
+            return f"{w.unit}: {w.note}"
+        pct = f" ({w.change_pct:+.2f}%)" if w.change_pct is not None else ""
+        en = w.grade_names_en
+        return (f"{w.unit}: {w.indicator} {w.year} from {w.value:,.6g} to {w.required_value:,.6g}{pct} moves it "
+                f"from {en.get(w.grade_now, w.grade_now)} to {en.get(w.grade_then, w.grade_then)} "
+                f"(rank {w.rank_now} → {w.rank_then}).")
+    if not w.feasible:
+        return f"{w.name}：{w.note}"
+    pct = f"（{w.change_pct:+.2f}%）" if w.change_pct is not None else ""
+    return (f"{w.name}：{w.indicator_name}（{w.indicator}）{w.year}年由 {w.value:,.6g} 变为 {w.required_value:,.6g}"
+            f"{pct}，等次由{w.grade_now}升为{w.grade_then}（名次 {w.rank_now} → {w.rank_then}）。")

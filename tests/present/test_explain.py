@@ -208,3 +208,17 @@ def test_a_mistyped_name_gets_did_you_mean(reform_result):
     with pytest.raises(SimkitError) as info:
         explain(reform_result, "赫山")
     assert "did you mean '赫山区'" in str(info.value)
+
+
+def test_what_it_takes_is_said_in_both_languages(reform_result):
+    from simkit.analysis.sensitivity import what_would_it_take
+    from simkit.present.text import what_it_takes_text
+
+    w = what_would_it_take(reform_result, "ZY", "tax_rev")
+    assert w.feasible and w.grade_now == "较差" and w.grade_then == "一般"
+    zh, en = what_it_takes_text(w), what_it_takes_text(w, "en")
+    assert zh.startswith("资阳区：税收收入（tax_rev）2018年由 7.17 变为") and "等次由较差升为一般" in zh
+    assert "from Poor to Fair" in en and "较差" not in en
+    best = what_would_it_take(reform_result, "DTH", "gdp")
+    assert what_it_takes_text(best) == "大通湖区：已是最高等次。"
+    assert what_it_takes_text(best, "en") == "DTH: already in the best grade."
