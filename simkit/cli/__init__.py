@@ -5,7 +5,7 @@ Bad input ends with a message naming the file, the row or field and the fix, and
 
 from __future__ import annotations
 
-from . import analyses, dashboard, evaluate, files, office, targets  # noqa: F401 - each module registers its commands
+from . import analyses, dashboard, evaluate, files, office, risk, targets  # noqa: F401 - each module registers its commands
 from .app import main
 
 __all__ = ["main"]

@@ -31,7 +31,8 @@ from .common import (
 @click.option("--seed", type=int, default=0, show_default=True, help="随机种子 / seed of the bootstrap intervals.")
 @click.option("--boot", type=int, default=1000, show_default=True,
               help="自助抽样次数 / bootstrap resamples per interval.")
-@click.option("--years", default=None, help="Years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
+@click.option("--years", default=None, help="使用的年度，如 2015-2018 或 2016,2017,2018，默认所有方案都能评估的年度 "
+                                            "/ years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
               "year all the scenarios can evaluate.")
 @click.option("--xlsx", is_flag=True, help="也写出可打印的 fairness.xlsx / also write fairness.xlsx, ready to print.")
 @handles_errors
@@ -99,13 +100,17 @@ def _parse_years(text: str | None) -> tuple[int, ...] | None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="结果文件夹 / folder for rank_intervals.csv, sensitivity.csv and manifest.json.")
 @click.option("--spread", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True,
-              help="Weights drawn uniformly within ± this share of nominal: the first-level weights, and the "
-              "sub-weights of each first-level item (one input group each).")
+              help="权重在名义值 ± 该比例内均匀抽取（一级指标一组，各一级指标的下级权重各一组）/ weights drawn "
+              "uniformly within ± this share of nominal: the first-level weights, and the sub-weights of each "
+              "first-level item (one input group each).")
 @click.option("--noise", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Also multiply every observed value by exp(sd·z), e.g. 0.05 (lognormal data noise).")
+              help="数据测量误差：每个观测值乘以 exp(sd·z)，如 0.05 / also multiply every observed value by "
+              "exp(sd·z), e.g. 0.05 (lognormal data noise).")
 @click.option("--chunk-size", type=click.IntRange(1, None), default=None,
-              help="Draws evaluated at once (memory); the results do not depend on it. Default: automatic.")
-@click.option("--year", type=int, default=None, help="Evaluation year. Default: the scenario's, else the last.")
+              help="每批计算的抽样数（内存），结果与之无关；默认自动 / draws evaluated at once (memory); the "
+              "results do not depend on it. Default: automatic.")
+@click.option("--year", type=int, default=None, help="评估年度，默认方案所定或数据最后一年 / evaluation year. "
+              "Default: the scenario's, else the last.")
 @_lang_option
 @handles_errors
 def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, out: Path, spread: float,

@@ -39,12 +39,15 @@ def _check_inputs(data_path: Path | None, scenarios: tuple[Path, ...]) -> None:
 @main.command()
 @_data_option
 @click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
-              help="A scenario file to offer in the page's pickers (repeat for several); the first is picked.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+              help="页面中可选的方案文件（可重复），第一个为默认 / a scenario file to offer in the page's pickers "
+                   "(repeat for several); the first is picked.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="端口（仅 127.0.0.1）/ "
+                                                                                             "port on 127.0.0.1.")
+@click.option("--no-browser", is_flag=True, help="不打开浏览器 / do not open a web browser.")
 @handles_errors
 def dashboard(data_path: Path | None, scenarios: tuple[Path, ...], port: int, no_browser: bool) -> None:
-    """Serve the dashboard as a web page on 127.0.0.1 (Voila, code hidden): the rules explorer on your data and
+    """打开看板网页（仅本机 127.0.0.1）：在自己的数据和方案上调整规则、对比方案、下载对比工作簿和起草说明。
+    Serve the dashboard as a web page on 127.0.0.1 (Voila, code hidden): the rules explorer on your data and
     scenario files, a compare tab, and downloads of the comparison workbook and the drafting note (Word).
 
     In the page, data (.xlsx, CSV files or a .zip of them) and scenario files can also be opened.  Needs the

@@ -15,14 +15,18 @@ from .common import _check_new_file, _data_option, handles_errors, read_data, sy
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("reform", type=click.Path(path_type=Path))
 @_data_option
-@click.option("--year", type=int, default=None, help="Year of the comparison (winners and losers, budget). "
+@click.option("--year", type=int, default=None, help="对比年度（赢家输家、预算）/ year of the comparison (winners "
+                                                     "and losers, budget). "
               "Default: the base scenario's, else the last.")
-@click.option("--years", default=None, help="Years of the back-test and the fairness metrics, e.g. 2015-2018. "
+@click.option("--years", default=None, help="回测与公平性指标的年度，如 2015-2018 / years of the back-test and the "
+                                            "fairness metrics, e.g. 2015-2018. "
               "Default: every year both scenarios can evaluate.")
 @click.option("--size", default="gdp", show_default=True,
-              help="Size measure of the fairness metrics: a unit attribute or an indicator id.")
+              help="公平性指标的规模口径：单位属性或指标编码 / size measure of the fairness metrics: a unit "
+                   "attribute or an indicator id.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("起草说明.docx"), show_default=True,
-              help="The Word file to write (.docx); an existing file is not overwritten.")
+              help="写出的 Word 文件（.docx），不覆盖已有文件 / the Word file to write (.docx); an existing file is "
+                   "not overwritten.")
 @handles_errors
 def brief(base: Path, reform: Path, data_path: Path | None, year: int | None, years: str | None, size: str,
           out: Path) -> None:

@@ -41,19 +41,23 @@ def _manifest(sc, data, year: int, settings: dict) -> dict:
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_data_option
-@click.option("--year", type=int, default=None, help="Year whose targets are reviewed. Default: the scenario's, "
+@click.option("--year", type=int, default=None, help="审查目标值的年度 / year whose targets are reviewed. Default: "
+                                                     "the scenario's, "
               "else the last.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for targets_review.csv, targets_review.xlsx and manifest.json.")
+              help="结果文件夹 / folder for targets_review.csv, targets_review.xlsx and manifest.json.")
 @click.option("--percentile", default="10,90", show_default=True,
-              help="Band of the group's achieved growth outside which a target is far softer or harder.")
+              help="组内实际增长的分位区间，目标在其外即标记为明显偏松或偏紧 / band of the group's achieved growth "
+                   "outside which a target is far softer or harder.")
 @click.option("--margin", type=float, default=0.2, show_default=True,
-              help="An assigned target further than this share from the baseline rule's target is flagged.")
+              help="下达目标与基期规则目标相差超过该比例即标记 / an assigned target further than this share from the "
+                   "baseline rule's target is flagged.")
 @click.option("--equal-difficulty", "equal", type=float, default=None,
-              help="Also solve equal-difficulty targets met with this probability by every unit, e.g. 0.6 "
+              help="同时求解各单位达标概率相同的目标值 / also solve equal-difficulty targets met with this "
+                   "probability by every unit, e.g. 0.6 "
               "(writes targets_equal_difficulty.csv).")
 @click.option("--show", type=click.IntRange(0, None), default=40, show_default=True,
-              help="Flagged targets printed (all are in the workbook).")
+              help="打印的标记目标数（全部见工作簿）/ flagged targets printed (all are in the workbook).")
 @handles_errors
 def targets(scenario: Path, data_path: Path | None, year: int | None, out: Path, percentile: str, margin: float,
             equal: float | None, show: int) -> None:
@@ -108,12 +112,15 @@ def targets(scenario: Path, data_path: Path | None, year: int | None, out: Path,
               "(default 0: exactly its base), e.g. --keep 一般=0.")
 @click.option("--set", "set_", multiple=True, help="GRADE=FLOAT: this grade is paid exactly this float, e.g. "
               "--set 优秀=0.20 (or 20%).")
-@click.option("--pool", default=None, help="`nominal` (the sum of the bases) or an amount in yuan. Default: the "
+@click.option("--pool", default=None, help="奖金池：nominal（基数之和）或金额（元）/ `nominal` (the sum of the "
+                                           "bases) or an amount in yuan. Default: the "
               "scenario's pool.")
 @_data_option
-@click.option("--year", type=int, default=None, help="Year whose grades the floats are solved for.")
+@click.option("--year", type=int, default=None, help="求解浮动所依据的等次年度 / year whose grades the floats are "
+                                                     "solved for.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Write the solved scenario to this .yaml file (for `simkit run`).")
+              help="把求解后的方案写入该 .yaml 文件（供 simkit run 使用）/ write the solved scenario to this .yaml "
+                   "file (for `simkit run`).")
 @handles_errors
 def solve_floats(scenario: Path, keep: tuple[str, ...], set_: tuple[str, ...], pool: str | None,
                  data_path: Path | None, year: int | None, out: Path | None) -> None:

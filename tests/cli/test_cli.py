@@ -135,3 +135,44 @@ def test_values_read_by_convention_are_said_and_recorded(tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
     assert manifest["data"]["encodings"]["units.csv"] == "gbk"
     assert any("full-width" in n for n in manifest["data"]["notes"])
+
+
+def test_every_command_and_option_is_helped_in_chinese_first():
+    """Chinese first, English too: each command's help and each option's help start with Chinese."""
+    import re
+
+    import click
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    missing = []
+    for name, cmd in main.commands.items():
+        if not (cmd.help and cjk.search(cmd.help.split("\n")[0])):
+            missing.append(f"{name}: command help")
+        for p in cmd.params:
+            if isinstance(p, click.Option) and p.help and p.name != "help":
+                head = p.help.split("/")[0]
+                if not cjk.search(head):
+                    missing.append(f"{name} {p.opts[0]}")
+    assert not missing, missing
+
+
+def test_uncertainty_writes_the_tables_and_the_same_seed_gives_the_same_numbers(tmp_path):
+    runner = CliRunner()
+    for out in ("a", "b"):
+        res = runner.invoke(main, ["uncertainty", REFORM, "--draws", "64", "--seed", "3", "--out",
+                                   str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+    assert "名义名次" in res.output and "Sobol" in res.output
+    a, b = (pd.read_csv(tmp_path / d / "rank_intervals.csv", encoding="utf-8-sig") for d in ("a", "b"))
+    pd.testing.assert_frame_equal(a, b)
+    assert {"nominal_rank", "median_rank", "q05", "q95", "p_优秀"} <= set(a.columns)
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text("utf-8"))
+    assert manifest["seed"] == 3 and manifest["draws"] == 64
+
+
+@pytest.mark.parametrize("args, words", [(["--spread", "1.5"], "--spread"), (["--draws", "1"], "--draws"),
+                                         (["--noise", "0"], "--noise")])
+def test_uncertainty_nonsense_settings_are_refused(tmp_path, args, words):
+    res = CliRunner().invoke(main, ["uncertainty", REFORM, *args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and words in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
