@@ -38,6 +38,7 @@ _LAZY = {
     "run_uncertainty": ("simkit.analysis.uncertainty", "run_uncertainty"),
     "read_coinr": ("simkit.io.coinr", "read_coinr"),
     "Explorer": ("simkit.present.widgets", "Explorer"),
+    "Dashboard": ("simkit.present.dashboard", "Dashboard"),
     "plots": ("simkit.present.plots", None),
 }
 
@@ -58,6 +59,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Comparison",
+    "Dashboard",
     "DataError",
     "Dataset",
     "EvaluationError",
