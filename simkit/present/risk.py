@@ -1,0 +1,225 @@
+"""The manipulability audit for people: each unit's best move in words, the scheme's index, the CSV tables.
+
+Chinese first (``lang="zh"``), English with ``lang="en"``.  A move reads like
+"缺报 税收收入 (tax_rev) 2018年数据：名次 8→6，较差→良好，奖金 +10,363,889 元".
+
+>>> import simkit
+>>> from simkit.analysis.audit import audit
+>>> a = audit(simkit.load_scenario("yiyang_2018_reform").override({"missing": {"policy": "renormalise"}}),
+...           simkit.load_data(), kinds=("withhold",))
+>>> move_text(a.best.set_index("unit").loc["ZY"], a)
+'缺报 税收收入 (tax_rev) 2018年数据：名次 8→6，较差→良好，约谈→无，奖金 +10,363,889 元'
+>>> move_text(a.best.set_index("unit").loc["ZY"], a, "en")
+'withhold Tax revenue (tax_rev) for 2018: rank 8→6, Poor→Good, interview→none, bonus +10,363,889 yuan'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.audit import KINDS, Audit
+from .labels import SYNTHETIC_NOTE
+
+#: Each kind of move, (Chinese, English).
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "withhold": ("缺报", "withhold"), "hold_back": ("压低上年", "hold back"),
+    "shift": ("跨年调节", "shift between years"), "category": ("改报组别", "report in another group"),
+}
+
+#: Headers of the best-move table, by language.
+BEST_HEADERS: dict[str, dict[str, str]] = {
+    "zh": {"group": "组别", "rank": "名次", "name": "单位", "grade": "等次", "accountability": "问责",
+           "move": "最省力的有利操纵及结果", "cost": "代价(放弃产出)", "net_yuan": "净收益(元)", "misreport": "虚报",
+           "tried": "试算操纵数", "improving": "有利操纵数"},
+    "en": {"group": "Group", "rank": "Rank", "name": "Unit", "grade": "Grade", "accountability": "Accountability",
+           "move": "Cheapest profitable move and its result", "cost": "Cost (output given up)",
+           "net_yuan": "Net gain (yuan)", "misreport": "Misreport", "tried": "Moves tried",
+           "improving": "Profitable moves"},
+}
+
+#: Rows of the index table, (Chinese, English).
+INDEX_LABELS: dict[str, tuple[str, str]] = {
+    "units": ("考核单位数", "units audited"),
+    "manipulable": ("有低代价有利操纵的单位数", "units with a profitable move within the cost cap"),
+    "index": ("可操纵指数（占比）", "manipulability index (share of units)"),
+    "cost_cap": ("代价上限（占本单位该项产出）", "cost cap (share of the unit's own output)"),
+    "grade_share": ("可借操纵提升等次的单位占比", "share of units whose grade a move lifts"),
+    "mean_gain_yuan": ("平均净收益（元，全部单位）", "mean net gain (yuan, over every unit)"),
+    "max_gain_yuan": ("最大净收益（元）", "largest net gain (yuan)"),
+}
+
+
+def _yuan(x: float, lang: str) -> str:
+    sign = "+" if x >= 0 else "−"
+    return f"{sign}{abs(round(float(x))):,} {'元' if lang == 'zh' else 'yuan'}"
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+class _Words:
+    """Names of one audit's indicators, grades, steps and groups in one language."""
+
+    def __init__(self, audit: Audit, lang: str) -> None:
+        self.zh = lang == "zh"
+        sc, data = audit.scenario, audit.data
+        self.info = data.indicator_info
+        self.grades = {g.name: (g.name if self.zh else (g.name_en or g.name)) for g in sc.grading.grades}
+        acc = sc.consequences.accountability
+        self.steps = {} if acc is None else {
+            s: (s if self.zh else (acc.steps_en[k] if k < len(acc.steps_en) else s)) for k, s in enumerate(acc.steps)}
+        self.groups = data.group_en
+
+    def indicator(self, leaf: str) -> str:
+        row = self.info.get(leaf, {})
+        name = row.get("name", leaf) if self.zh else (row.get("name_en") or row.get("name", leaf))
+        return f"{name} ({leaf})"
+
+    def direction(self, leaf: str) -> float:
+        return float(self.info.get(leaf, {}).get("direction", 1))
+
+    def unit_of(self, leaf: str) -> str:
+        return str(self.info.get(leaf, {}).get("measure_unit") or "")
+
+    def grade(self, g: Any) -> str:
+        return self.grades.get(g, str(g)) if isinstance(g, str) and g else ("无" if self.zh else "none")
+
+    def step(self, s: Any) -> str:
+        return self.steps.get(s, str(s)) if isinstance(s, str) and s else ("无" if self.zh else "none")
+
+    def group(self, g: str) -> str:
+        return g if self.zh else self.groups.get(g, g)
+
+
+def _what(row: Any, w: _Words) -> str:
+    kind, zh = row["kind"], w.zh
+    if kind == "category":
+        return f"改在「{w.group(row['to_group'])}」组考核" if zh else f"be ranked in {w.group(row['to_group'])}"
+    ind, unit = w.indicator(row["indicator"]), w.unit_of(row["indicator"])
+    y0, y1 = int(row["year_from"]), int(row["year_to"])
+    amount = f"{_amount(float(row['amount']))} {unit}".strip()
+    if kind == "withhold":
+        return f"缺报 {ind} {y0}年数据" if zh else f"withhold {ind} for {y0}"
+    if kind == "hold_back":
+        pct = f"{float(row['fraction']):.0%}"
+        if w.direction(row["indicator"]) < 0:  # lower is better: the year is let be worse
+            return (f"放松 {y0}年 {ind} {pct}（多 {amount}）" if zh else
+                    f"let {ind} be {pct} worse in {y0} ({amount} more)")
+        return (f"压低 {y0}年 {ind} {pct}（放弃 {amount}）" if zh else
+                f"hold back {pct} of {ind} in {y0} ({amount} given up)")
+    return f"将 {ind} {amount} 从{y0}年移至{y1}年" if zh else f"move {amount} of {ind} from {y0} to {y1}"
+
+
+def _result(row: Any, w: _Words) -> str:
+    zh = w.zh
+    parts = []
+    if pd.notna(row["rank_before"]) and pd.notna(row["rank_after"]) and row["rank_before"] != row["rank_after"]:
+        parts.append(f"{'名次' if zh else 'rank'} {int(row['rank_before'])}→{int(row['rank_after'])}")
+    if row["grade_before"] != row["grade_after"]:
+        parts.append(f"{w.grade(row['grade_before'])}→{w.grade(row['grade_after'])}")
+    if row.get("accountability_before") is not None and row["accountability_before"] != row["accountability_after"]:
+        parts.append(f"{w.step(row['accountability_before'])}→{w.step(row['accountability_after'])}")
+    parts.append(f"{'奖金' if zh else 'bonus'} {_yuan(row['gain_yuan'], 'zh' if zh else 'en')}")
+    text = ("，" if zh else ", ").join(parts)
+    if pd.notna(row.get("yuan_prev_change")) and (abs(row["yuan_prev_change"]) > 0.5
+                                                  or row["grade_prev_before"] != row["grade_prev_after"]):
+        lang = "zh" if zh else "en"
+        prev = f"{w.grade(row['grade_prev_before'])}→{w.grade(row['grade_prev_after'])}" \
+            if row["grade_prev_before"] != row["grade_prev_after"] else ""
+        money = _yuan(row["yuan_prev_change"], lang)
+        text += (f"（上年 {prev + '，' if prev else ''}奖金 {money}；合计 {_yuan(row['net_yuan'], lang)}）" if zh else
+                 f" (the year before: {prev + ', ' if prev else ''}bonus {money}; net {_yuan(row['net_yuan'], lang)})")
+    return text
+
+
+def move_text(row: Any, audit: Audit, lang: str = "zh") -> str:
+    """One move (a row of ``audit.moves`` or ``audit.best``) and its result, in words."""
+    w = _Words(audit, lang)
+    if not row["kind"]:
+        return "无有利操纵" if lang == "zh" else "no profitable move"
+    return _what(row, w) + ("：" if lang == "zh" else ": ") + _result(row, w)
+
+
+def _texts(frame: pd.DataFrame, audit: Audit, lang: str, result: bool = True) -> list[str]:
+    """Every row's move (and its result) in words."""
+    w = _Words(audit, lang)
+    sep = "：" if lang == "zh" else ": "
+    none = "无有利操纵" if lang == "zh" else "no profitable move"
+    return [(_what(r, w) + (sep + _result(r, w) if result else "")) if r["kind"] else none
+            for r in frame.to_dict("records")]
+
+
+def best_table(audit: Audit, lang: str = "zh") -> pd.DataFrame:
+    """Per unit (group, rank) its cheapest profitable move in words, the cost, the net gain, with headers in
+    Chinese (``zh``) or English (``en``).
+
+    >>> import simkit
+    >>> from simkit.analysis.audit import audit
+    >>> list(best_table(audit("yiyang_2018_reform", simkit.load_data(), kinds=("withhold",))).columns[:4])
+    ['组别', '名次', '单位', '等次']
+    """
+    b = audit.best
+    w = _Words(audit, lang)
+    units = audit.data.units.set_index("unit")
+    zh = lang == "zh"
+    df = pd.DataFrame({
+        "group": [w.group(g) for g in b["group"]],
+        "rank": b["rank_before"],
+        "name": b["name"] if zh else [units.loc[u, "name_en"] or n for u, n in zip(b["unit"], b["name"], strict=True)],
+        "grade": [w.grade(g) for g in b["grade_before"]],
+    })
+    if "accountability_before" in b:
+        df["accountability"] = [w.step(s) if s else "" for s in b["accountability_before"]]
+    df["move"] = _texts(b, audit, lang)
+    df["cost"] = [f"{c:.0%}" if k else "" for c, k in zip(b["cost"].fillna(0.0), b["kind"], strict=True)]
+    df["net_yuan"] = pd.array(np.where(b["kind"] != "", b["net_yuan"].fillna(0.0).round(), np.nan), dtype="Int64")
+    yes, no = ("是", "否") if zh else ("yes", "no")
+    df["misreport"] = [(yes if m else no) if k else "" for m, k in zip(b["misreport"], b["kind"], strict=True)]
+    df["tried"], df["improving"] = b["moves_tried"], b["improving"]
+    return df.rename(columns=BEST_HEADERS[lang])
+
+
+def index_table(audit: Audit, lang: str = "zh") -> pd.DataFrame:
+    """The scheme's manipulability index, one row per figure, then the share of units by the kind of their best
+    move; headers and names in Chinese (``zh``) or English (``en``)."""
+    k = 0 if lang == "zh" else 1
+    idx = audit.index
+    rows = []
+    for key, names in INDEX_LABELS.items():
+        v = idx[key]
+        if key in ("index", "cost_cap", "grade_share"):
+            text = f"{v:.1%}"
+        elif key.endswith("yuan"):
+            text = f"{round(v):,}"
+        else:
+            text = f"{v:d}"
+        rows.append((names[k], text))
+    for kind in KINDS:
+        label = KIND_LABELS[kind][k]
+        rows.append((f"最优操纵为「{label}」的单位占比" if k == 0 else f"share of units whose best move is: {label}",
+                     f"{idx['by_kind'][kind]:.1%}"))
+    return pd.DataFrame(rows, columns=["指标", "数值"] if k == 0 else ["Figure", "Value"])
+
+
+def moves_csv(audit: Audit) -> pd.DataFrame:
+    """``audit.moves`` as audit.csv writes it: the move in words (Chinese and English), the synthetic mark."""
+    m = audit.moves.copy()
+    m.insert(4, "move", pd.Series(_texts(m, audit, "zh", result=False), index=m.index, dtype=object))
+    m.insert(5, "move_en", pd.Series(_texts(m, audit, "en", result=False), index=m.index, dtype=object))
+    return m.assign(data_note=SYNTHETIC_NOTE) if audit.data.synthetic else m
+
+
+def best_csv(audit: Audit) -> pd.DataFrame:
+    """``audit.best`` as audit_best.csv writes it: the move and its result in words (Chinese and English)."""
+    b = audit.best.copy()
+    b.insert(8, "move", _texts(b, audit, "zh"))
+    b.insert(9, "move_en", _texts(b, audit, "en"))
+    return b.assign(data_note=SYNTHETIC_NOTE) if audit.data.synthetic else b
+
+
+__all__ = ["BEST_HEADERS", "INDEX_LABELS", "KIND_LABELS", "best_csv", "best_table", "index_table",
+           "move_text", "moves_csv"]
