@@ -30,7 +30,8 @@ from .common import _check_new_file, _data_option, handles_errors, read_data, sy
 @handles_errors
 def brief(base: Path, reform: Path, data_path: Path | None, year: int | None, years: str | None, size: str,
           out: Path) -> None:
-    """Write the drafting note (起草说明) on REFORM against BASE as a Word document: purpose, what changes
+    """起草说明（Word）：改革方案相对基准的逐条变化、回测、赢家输家、预算、公平性与数据来源。
+    Write the drafting note (起草说明) on REFORM against BASE as a Word document: purpose, what changes
     provision by provision, a back-test of the past years, winners and losers, the budget, fairness, the risk of
     wrong accountability and the data's provenance, with tables and charts."""
     from ..io.scenarios import load_scenario

@@ -27,7 +27,8 @@ from .common import _data_option, _lang_option, check_out, handles_errors, outpu
 @handles_errors
 def audit(scenario: Path, data_path: Path | None, year: int | None, out: Path, cost_cap: float, candidates: int,
           lang: str) -> None:
-    """红队测试：为每个单位找出能改善其结果、代价最小的操纵（缺报、压低上年、跨年调节、改报组别），并给出方案的可操纵指数。
+    """红队测试：每个单位代价最小的操纵，方案的可操纵指数。
+    为每个单位找出能改善其结果、代价最小的操纵（缺报、压低上年、跨年调节、改报组别）。
     Manipulability audit of SCENARIO: each unit's cheapest move that improves its outcome (withholding an
     indicator, holding back last year's output, shifting an amount between years, reporting in another group),
     its cost and gain, and the scheme's manipulability index.

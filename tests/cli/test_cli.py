@@ -146,7 +146,7 @@ def test_every_command_and_option_is_helped_in_chinese_first():
     cjk = re.compile(r"[\u4e00-\u9fff]")
     missing = []
     for name, cmd in main.commands.items():
-        if not (cmd.help and cjk.search(cmd.help.split("\n")[0])):
+        if not (cmd.help and cjk.match(cmd.help.strip()[0])):
             missing.append(f"{name}: command help")
         for p in cmd.params:
             if isinstance(p, click.Option) and p.help and p.name != "help":
