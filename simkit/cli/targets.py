@@ -108,10 +108,11 @@ def targets(scenario: Path, data_path: Path | None, year: int | None, out: Path,
 
 @main.command("solve-floats")
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--keep", multiple=True, help="GRADE[=FLOAT]: this grade is paid exactly this float on its base "
-              "(default 0: exactly its base), e.g. --keep 一般=0.")
-@click.option("--set", "set_", multiple=True, help="GRADE=FLOAT: this grade is paid exactly this float, e.g. "
-              "--set 优秀=0.20 (or 20%).")
+@click.option("--keep", multiple=True, help="等次[=浮动]：该等次实发恰为此浮动（默认 0，即恰为基数）/ "
+              "GRADE[=FLOAT]: this grade is paid exactly this float on its base (default 0: exactly its base), "
+              "e.g. --keep 一般=0.")
+@click.option("--set", "set_", multiple=True, help="等次=浮动：该等次实发恰为此浮动 / GRADE=FLOAT: this "
+              "grade is paid exactly this float, e.g. --set 优秀=0.20 (or 20%).")
 @click.option("--pool", default=None, help="奖金池：nominal（基数之和）或金额（元）/ `nominal` (the sum of the "
                                            "bases) or an amount in yuan. Default: the "
               "scenario's pool.")
