@@ -308,7 +308,7 @@ def test_relative_weights_equal():
 
 def test_missing_value_renormalises_over_present_indicators():
     y = dict(Y, B=[1, 2, 3, ""])  # B's 2018 y is missing
-    r = simkit.evaluate(make_scenario(), make_data(y=y), 2018)
+    r = simkit.evaluate(make_scenario(aggregation={"missing": "renormalise"}), make_data(y=y), 2018)
     u = by_unit(r)
     # B has only x: share 0.9 over the full 100 → 90
     assert u.loc["B", "score"] == pytest.approx(90.0)
@@ -374,9 +374,19 @@ def test_growth_from_zero_base_is_an_error_naming_the_cell():
                                               "scoring": {"rule": "completion", "cap": 1.2},
                                               "nonpositive_base": "missing"}})
     r = simkit.evaluate(missing, make_data(x=x), 2018)
-    assert np.isnan(cell(r, "C", "x")["share"])
+    # under the default missing-data policy (zero) the cell without a result earns no points, and says so
+    row = cell(r, "C", "x")
+    assert row["share"] == 0.0 and row["points"] == 0.0 and row["filled_by"] == "zero"
+    assert np.isnan(row["measured"])
     # A: growth 33/30 − 1 = 0.1 → 0.1/0.1 = 1 → 60 + 40 = 100
     assert by_unit(r).loc["A", "score"] == pytest.approx(100.0)
+    # under renormalise (COINr's convention) the cell stays empty and its weight goes to the others
+    renorm = make_scenario(aggregation={"missing": "renormalise"}, indicators={"x": {
+        "measures": {"growth": 1}, "target": {"rule": "uniform", "value": 0.1},
+        "scoring": {"rule": "completion", "cap": 1.2}, "nonpositive_base": "missing"}})
+    r = simkit.evaluate(renorm, make_data(x=x), 2018)
+    assert np.isnan(cell(r, "C", "x")["share"]) and cell(r, "C", "x")["filled_by"] == "renormalise"
+    assert by_unit(r).loc["C", "missing"] == 1  # counted among the unit's gaps
 
 
 def test_zero_base_after_the_evaluation_year_is_not_an_error():

@@ -8,7 +8,7 @@ names follow ``lang``.  Text is drawn with the bundled Chinese font (``simkit.fo
 synthetic data says so in its corner.
 
 >>> import simkit
->>> from simkit.plots import ranking_figure
+>>> from simkit.present.plots import ranking_figure
 >>> r = simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"))
 >>> fig = ranking_figure(r, group="区县市")
 >>> fig.axes[0].get_xlabel()

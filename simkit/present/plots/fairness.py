@@ -7,7 +7,7 @@ English only (``lang="en"``); text is drawn with the bundled Chinese font, and f
 say so in their corner.
 
 >>> import simkit
->>> from simkit.plots import size_rank_scatter
+>>> from simkit.present.plots import size_rank_scatter
 >>> fig = size_rank_scatter({"改革": simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"))})
 >>> fig.axes[0].get_ylabel()
 '名次 Rank'
