@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import EvaluationError, Problem, RuleInputError, SimkitError
 from ..io.dataset import Dataset
 from ..schema.scenario import Scenario
+from .cascade import with_cascade
 from .compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from .messages import cell_problems, issue_problems
 from .result import Result, stage_variables
@@ -41,10 +42,11 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     back = look_back_stage(plan, totals, ranks, start) if look_back and (cons.progress or cons.accountability) \
         else None
     first = plan.years[0]  # a year index beyond the data (a projection) is labelled by counting on
-    return Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
-                  tuple(plan.years[t] for t in ts),
-                  stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
-                  cash.budget if cash is not None else None, leaf.issues)
+    result = Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
+                    tuple(plan.years[t] for t in ts),
+                    stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
+                    cash.budget if cash is not None else None, leaf.issues)
+    return with_cascade(result) if money and cons.cascade is not None else result
 
 
 def as_data(data: Dataset | str | Path | None) -> Dataset:
@@ -113,13 +115,36 @@ def _evaluate(plan: Plan, inputs: Inputs, t: int, *, every: bool = False) -> Res
             leaf = _slice_years(leaf, keep)
             ts, problems = ts[keep], problems[keep]
         try:
-            return run(plan, inputs, ts, leaf=leaf)
+            return _with_leagues(run(plan, inputs, ts, leaf=leaf), plan, t)
         except RuleInputError as exc:  # an aggregation the scores cannot enter (a geometric mean of a 0)
             mask = np.asarray(exc.mask)[..., : plan.tree.n_leaves]
             mask = mask.reshape(1, len(ts), *mask.shape[1:])
             k = int(np.flatnonzero(mask.any(axis=(0, 2, 3)))[0])
             problems[k] = cell_problems(plan, np.arange(plan.tree.n_leaves), mask[:, k], exc.message, exc.fix,
                                         plan.years[ts[k]])
+
+
+def _with_leagues(result: Result, plan: Plan, t: int) -> Result:
+    """The result with the scenario's further league tables (``league_tables``), each evaluated on the same units
+    for the same years (as many of them as its rules can evaluate)."""
+    tables = plan.scenario.league_tables
+    if not tables:
+        return result
+    from dataclasses import replace
+
+    from .leagues import league_scenario
+
+    out = {}
+    for table in tables:
+        variant = league_scenario(plan.scenario, table, plan.data.full)
+        vplan = compile_plan(variant, plan.data.full)
+        sub = _evaluate(vplan, inputs_of(vplan), t, every=len(result.years) > 1)
+        if sub is None:
+            raise EvaluationError(Problem(plan.where, f"league table {table.id!r} ({table.name}) cannot be evaluated "
+                                          f"in {plan.years[t]}", "check its rules against the data",
+                                          field="league_tables"))
+        out[table.id] = sub
+    return replace(result, leagues=out)
 
 
 def _headline(plan: Plan, t: int) -> list[Problem]:

@@ -125,6 +125,7 @@ def audit(scenario: Scenario | str | Path, data: Dataset | str | Path | None = N
                                   field="kinds" if unknown else "fractions"))
     base = scheme_of(scenario, data, year)
     plan, t = base.plan, base.t
+    data = plan.data  # the units the scenario evaluates (its scope)
     leaves = plan.tree.leaves
     info = data.indicator_info
     if shiftable is None:
