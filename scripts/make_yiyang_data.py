@@ -2,8 +2,10 @@
 
     python scripts/make_yiyang_data.py
 
-writes ``simkit/datasets/yiyang/`` (units, indicators, observations, targets,
-adjustments and events as UTF-8 CSV, plus README.md). Every number is synthetic:
+writes ``simkit/datasets/yiyang_full/`` (units, indicators, observations, targets,
+adjustments and events as UTF-8 CSV, plus README.md) and, as its subset, the default
+bundled data ``simkit/datasets/yiyang/`` (the county-level units and the city
+departments, annual values, no events: the CSV files; its README.md is kept by hand). Every number is synthetic:
 合成数据，仅供演示，非真实统计数据. Only numpy and pandas are used; the random
 generator is ``numpy.random.default_rng(20180629)`` and the draws are made in a
 fixed order, so the output is identical on every run.  What issue 13 added (the
@@ -24,7 +26,8 @@ SEED = 20180629
 YEARS = list(range(2011, 2019))  # 2011..2018 inclusive
 TARGET_YEARS = list(range(2014, 2019))
 N_Y = len(YEARS)
-OUT = Path(__file__).resolve().parent.parent / "simkit" / "datasets" / "yiyang"
+OUT = Path(__file__).resolve().parent.parent / "simkit" / "datasets" / "yiyang_full"
+BASE = OUT.parent / "yiyang"  # the default data: the subset without what issue 13 added
 
 GDP_SUM_2015 = 1354.0  # 亿元, the city's GDP in 2015 (public order of magnitude)
 GDP_SUM_2018 = 1782.0  # 亿元, the city's GDP in 2018
@@ -837,7 +840,7 @@ def main():
     i_order = {i: k for k, i in enumerate(inds["indicator"])}
     def ordered(df):
         key = pd.DataFrame({"u": df["unit"].map(u_order), "i": df["indicator"].map(i_order), "y": df["year"],
-                            "p": df["period"] if "period" in df else ""})
+                            "p": df.get("period", "")})
         return df.loc[key.sort_values(["u", "i", "y", "p"]).index].reset_index(drop=True)
 
     obs, tgt = ordered(obs), ordered(tgt)
@@ -859,8 +862,27 @@ def main():
     figures = check(OUT)
     write_readme(units, inds, obs, tgt, adj, figures, events)
     print(f"wrote {OUT}")
+    write_base(units, inds, obs, tgt, adj)
+    print(f"wrote {BASE}")
     for k, v in figures.items():
         print(f"  {k}: {v}")
+
+
+def write_base(units, inds, obs, tgt, adj) -> None:
+    """The default bundled data: the full set without the parks, the parts of the year and the events.  Its
+    numbers are those of the full set (the additions draw from their own generator, after everything else)."""
+    parks = set(units.loc[units["group"] == K, "unit"])
+    parts = {n for n, *_ in LEVEL1_PARTS} | {leaf[0] for leaf in PART_LEAVES}
+    extra = parts | set(inds.loc[inds["track"] == K, "indicator"]) if "track" in inds else parts
+    keep_i = ~inds["indicator"].isin(extra)
+    o = obs[(obs["period"].fillna("") == "") & ~obs["unit"].isin(parks) & obs["indicator"].isin(inds["indicator"][keep_i])]
+    BASE.mkdir(parents=True, exist_ok=True)
+    units[~units["unit"].isin(parks)].to_csv(BASE / "units.csv", index=False, encoding="utf-8")
+    inds[keep_i].to_csv(BASE / "indicators.csv", index=False, encoding="utf-8")
+    o.drop(columns="period").to_csv(BASE / "observations.csv", index=False, encoding="utf-8")
+    tgt[~tgt["unit"].isin(parks) & tgt["indicator"].isin(inds["indicator"][keep_i])].to_csv(
+        BASE / "targets.csv", index=False, encoding="utf-8")
+    adj[~adj["unit"].isin(parks)].to_csv(BASE / "adjustments.csv", index=False, encoding="utf-8")
 
 
 def check(folder: Path) -> dict:

@@ -227,7 +227,8 @@ def compare(base: Scenario | str | Path, reform: Scenario | str | Path, data: Da
     >>> int(c.units["rank_change"].abs().sum()) > 0
     True
     """
-    base, reform, data = as_scenario(base), as_scenario(reform), as_data(data)
+    base, reform = as_scenario(base), as_scenario(reform)
+    data = as_data(data, reform if reform.data else base)
     year = year if year is not None else (base.year if base.year is not None else data.years[-1])
     rb, rr = evaluate(base, data, year), evaluate(reform, data, year)
     changes = unit_changes(rb, rr)

@@ -123,12 +123,15 @@ def synthetic_banner(data: Any) -> None:
         click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
 
 
-def read_data(path: Path | None) -> Any:
-    """Load the data (``io.read.load_data``) and say how any value was read that was not written plainly (a
+def read_data(path: Path | None, *scenarios: Any) -> Any:
+    """Load the data (``io.read.load_data``; without a path, the bundled set the first scenario names in its
+    ``data`` field, else the default bundled data) and say how any value was read that was not written plainly (a
     percent string, full-width digits, a GBK file...): each note a warning on stderr, a long list by kind."""
     from ..io.read import load_data
     from ..present.problems import format_problems, problem_summary_zh
 
+    if path is None:
+        path = next((s.data for s in scenarios if getattr(s, "data", None)), None)
     data = load_data(path)
     plain = ("utf-8", "utf-8-sig", "ascii")
     other = {f: e for f, e in getattr(data, "encodings", {}).items() if e.lower() not in plain}

@@ -41,7 +41,7 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = read_data(data_path)
+    data = read_data(data_path, sc)
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
@@ -87,7 +87,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 
     check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
-    data = read_data(data_path)
+    data = read_data(data_path, sr, sb)
     cmp = run_compare(sb, sr, data, year)
     synthetic_banner(data)
     print_ranked(cmp.base, lang)
@@ -149,7 +149,8 @@ def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None,
     from ..io.scenarios import load_scenario
     from ..present.text import explain as explain_unit
 
-    result = evaluate(load_scenario(scenario), read_data(data_path), year)
+    sc = load_scenario(scenario)
+    result = evaluate(sc, read_data(data_path, sc), year)
     exp = explain_unit(result, unit)
     click.echo(exp.text(lang))
     show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
@@ -171,7 +172,7 @@ def validate(path: Path, data_path: Path | None) -> None:
 
     if path.suffix.lower() in (".yaml", ".yml"):
         sc = load_scenario(path)
-        data = read_data(data_path)
+        data = read_data(data_path, sc)
         plan = compile_plan(sc, data)
         year = sc.year if sc.year is not None else data.years[-1]
         check_year(plan, inputs_of(plan), plan.year_index(year), year)

@@ -45,14 +45,13 @@ def audit(scenario: Path, data_path: Path | None, year: int | None, out: Path, c
     Writes audit.csv (every move tried), audit_best.csv (each unit's best move) and manifest.json.
     """
     from ..analysis.audit import audit as run_audit
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_csv_safe
     from ..present.risk import best_csv, best_table, index_table, moves_csv
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = load_data(data_path)
+    data = read_data(data_path, sc)
     result = run_audit(sc, data, year, cost_cap=cost_cap, category_candidates=candidates)
     synthetic_banner(data)
     zh = lang == "zh"
@@ -136,7 +135,7 @@ def risk(scenarios: tuple[Path, ...], data_path: Path | None, draws: int, noise:
     tenures = _tenures(tenure)
     check_out(out, *scenarios, data_path)
     scs = [load_scenario(s) for s in scenarios]
-    data = read_data(data_path)
+    data = read_data(data_path, *scs)
     tables = [consequence_risk(sc, data, draws=draws, noise=noise, spread=spread or None, years=years, seed=seed,
                                year=year, margins=not no_margins, chunk_size=chunk_size) for sc in scs]
     ten = tenure_accountability(scs, data, tenure=tenures, paths=paths, noise=noise, seed=seed) if tenures else None

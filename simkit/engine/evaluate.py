@@ -49,8 +49,11 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     return with_cascade(result) if money and cons.cascade is not None else result
 
 
-def as_data(data: Dataset | str | Path | None) -> Dataset:
-    """The data set given, a folder or workbook to read, or the bundled data."""
+def as_data(data: Dataset | str | Path | None, scenario: Scenario | None = None) -> Dataset:
+    """The data set given, a folder or workbook to read, or the bundled data (the scenario's ``data`` when it
+    names a bundled set)."""
+    if data is None and scenario is not None:
+        data = scenario.data
     if data is None or isinstance(data, str | Path):
         from ..io.read import load_data
 
@@ -177,7 +180,8 @@ def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None 
     >>> sorted(r.units.columns)[:3], r.year
     (['accountability', 'accountability_en', 'award_slots'], 2018)
     """
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     plan = compile_plan(scenario, data)
     year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
     return _evaluate(plan, inputs_of(plan), plan.year_index(year))
@@ -191,7 +195,8 @@ def evaluate_history(scenario: Scenario | str | Path, data: Dataset | str | Path
     >>> list(simkit.evaluate_history(simkit.load_scenario("yiyang_2018_reform")))
     [2015, 2016, 2017, 2018]
     """
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     plan = compile_plan(scenario, data)
     final = max(years) if years else data.years[-1]
     inputs = inputs_of(plan)

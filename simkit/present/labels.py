@@ -40,7 +40,8 @@ COMPARISON_HEADERS: dict[str, str] = {
     "share": "占比", "metric": "指标", "value": "数值", "step": "步骤", "part": "变化部分", "part_zh": "变化部分(中文)",
     "rank_moves": "名次变动单位数", "payout_change_total": "奖金变化合计(元)", "mean_abs_rank_change": "平均名次变动",
     "note": "说明", "prize_base": "基准奖励金额(元)", "prize_reform": "改革奖励金额(元)",
-    "prize_change": "奖励金额变化(元)", "staff_slots_base": "基准员工优秀名额", "staff_slots_reform": "改革员工优秀名额",
+    "prize_change": "奖励金额变化(元)", "staff_slots_base": "基准员工优秀名额",
+    "staff_slots_reform": "改革员工优秀名额",
     "staff_slots_change": "员工优秀名额变化", "team_grade_base": "基准班子等次", "team_grade_reform": "改革班子等次",
 }
 

@@ -164,6 +164,9 @@ class Scenario(Frozen):
     ranking: Ranking = Field(default_factory=Ranking, description="Ranking within groups.")
     grading: Grading = Field(default_factory=Grading, description="Grades.")
     consequences: Consequences = Field(default_factory=Consequences, description="Bonuses, awards, accountability.")
+    data: str | None = Field(None, description="The bundled data set the scenario is written for (e.g. "
+                             "yiyang_full, which holds the parks, the parts of the year and the events), read when "
+                             "no data are given; none = the default bundled data (yiyang).")
     scope: Scope | None = Field(None, description="The units and indicators evaluated (考核范围); none = every unit "
                                 "and indicator of the data.")
     components: tuple[Component, ...] | None = Field(None, description="The parts of the year (日常管理, 专项考核, "

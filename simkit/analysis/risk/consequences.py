@@ -88,7 +88,8 @@ def consequence_risk(scenario: Scenario | str | Path, data: Dataset | str | Path
     >>> zy["nominal_grade"], zy["nominal_step"], bool(0 < zy["p_约谈"] < 1), t.attrs["years"]
     ('较差', '约谈', True, (2015, 2016, 2017, 2018))
     """
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     if draws < 2:
         raise ScenarioError(Problem(RISK_SOURCE, f"draws = {draws}", "use at least 2 draws", field="draws"))
     if seed is None or int(seed) < 0:
