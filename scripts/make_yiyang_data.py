@@ -2,11 +2,17 @@
 
     python scripts/make_yiyang_data.py
 
-writes ``simkit/datasets/yiyang/`` (units, indicators, observations, targets,
-adjustments as UTF-8 CSV, plus README.md). Every number is synthetic:
+writes ``simkit/datasets/yiyang_full/`` (units, indicators, observations, targets,
+adjustments and events as UTF-8 CSV, plus README.md) and, as its subset, the default
+bundled data ``simkit/datasets/yiyang/`` (the county-level units and the city
+departments, annual values, no events: the CSV files; its README.md is kept by hand). Every number is synthetic:
 合成数据，仅供演示，非真实统计数据. Only numpy and pandas are used; the random
 generator is ``numpy.random.default_rng(20180629)`` and the draws are made in a
-fixed order, so the output is identical on every run.
+fixed order, so the output is identical on every run.  What issue 13 added (the
+园区 family, the monthly and quarterly values of daily management and special
+evaluations, the events of inspections and audits) draws from a second generator,
+``numpy.random.default_rng(20180630)``, after everything else, so that every number
+that was there before stays as it was.
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ SEED = 20180629
 YEARS = list(range(2011, 2019))  # 2011..2018 inclusive
 TARGET_YEARS = list(range(2014, 2019))
 N_Y = len(YEARS)
-OUT = Path(__file__).resolve().parent.parent / "simkit" / "datasets" / "yiyang"
+OUT = Path(__file__).resolve().parent.parent / "simkit" / "datasets" / "yiyang_full"
+BASE = OUT.parent / "yiyang"  # the default data: the subset without what issue 13 added
 
 GDP_SUM_2015 = 1354.0  # 亿元, the city's GDP in 2015 (public order of magnitude)
 GDP_SUM_2018 = 1782.0  # 亿元, the city's GDP in 2018
 
 rng = np.random.default_rng(SEED)
+EXTRA_SEED = SEED + 1  # the additions of issue 13 (parks, values by period, events): their own generator
+rng2 = np.random.default_rng(EXTRA_SEED)
 
 
 def yi(year: int) -> int:
@@ -118,6 +127,20 @@ DEPT_CATEGORIES = {
 }
 DEPT_BONUS = 20000  # 元 per staff member, same for all departments
 
+# The 园区 family (parks), evaluated on indicators of its own (track 园区).  益阳高新区 is also one of the eight
+# county-level units (GX, its county-level evaluation); as a park it is a unit of its own (PGX).
+# id, name, name_en, 2018 revenue (亿元), tax per mu (万元/亩), high-tech share (%), projects a year, FDI
+# (万美元), energy intensity, headcount, planned area (km2)
+PARKS = [
+    ("PGX", "益阳高新技术产业开发区", "Yiyang High-tech Industrial Development Zone", 620.0, 18.0, 45.0, 20, 9000, 0.35, 260, 52),
+    ("PCC", "益阳长春经济开发区", "Yiyang Changchun Economic Development Zone", 310.0, 11.0, 30.0, 12, 4000, 0.50, 180,
+     30),
+    ("PLL", "益阳龙岭产业开发区", "Yiyang Longling Industrial Development Zone", 240.0, 9.0, 28.0, 10, 3000, 0.55, 150,
+     25),
+]
+PARK_BONUS = 22000  # 元 per staff member of a park's management committee
+K = "园区"
+
 # ---------------------------------------------------------------------------
 # Indicators
 # ---------------------------------------------------------------------------
@@ -128,7 +151,7 @@ GROUP_EN = {
     C: "Counties and districts", "党群类": "Party and mass organisations", "经济发展类": "Economic development",
     "社会工作类": "Social affairs", "城建交通类": "Urban construction and transport",
     "农业农村类": "Agriculture and rural affairs", "政法类": "Political and legal affairs",
-    "执法监管类": "Law enforcement and regulation", "服务保障类": "Services and support",
+    "执法监管类": "Law enforcement and regulation", "服务保障类": "Services and support", K: "Parks",
 }
 LEVEL1 = [
     ("Q", "高质量发展", "High-quality development", 50),
@@ -187,7 +210,37 @@ LEAVES = [
     ("survey", "公众满意度调查", "Public satisfaction survey", "M", 1, "分", 5, "", 1),
     ("mutual", "单位互评", "Mutual evaluation among units", "M", 1, "分", 5, "", 1),
 ]
-DECIMALS = {row[0]: row[-1] for row in LEAVES}
+#: First-level nodes of the parts of the year other than the year-end evaluation (weight 0: off unless a
+#: scenario's components take them), and their leaves, observed by month or by quarter, for every unit.
+LEVEL1_PARTS = [
+    ("DM", "日常管理", "Daily management", 0),
+    ("SP", "专项考核", "Special evaluations", 0),
+]
+PART_LEAVES = [
+    ("dm_progress", "重点工作月度推进评分", "Monthly score of key-work progress", "DM", 1, "分", 0, "", 1),
+    ("dm_supervision", "督查交办事项按期办结率", "Supervision items closed on time", "DM", 1, "%", 0, "", 1),
+    ("sp_safety", "安全生产专项考核得分", "Special evaluation of work safety", "SP", 1, "分", 0, "", 1),
+    ("sp_environment", "生态环境保护专项考核得分", "Special evaluation of environmental protection", "SP", 1, "分", 0,
+     "", 1),
+]
+#: How often each part's leaves are observed: 12 months or 4 quarters a year.
+PART_PERIODS = {"dm_progress": "month", "dm_supervision": "month", "sp_safety": "quarter",
+                "sp_environment": "quarter"}
+PARK_LEAVES = [
+    ("pk_revenue", "技工贸总收入", "Technology, industry and trade revenue", "Q", 1, "亿元", 12, K, 2),
+    ("pk_tax", "园区税收收入", "Tax revenue of the park", "Q", 1, "亿元", 10, K, 2),
+    ("pk_tax_per_mu", "亩均税收", "Tax revenue per mu", "Q", 1, "万元/亩", 8, K, 2),
+    ("pk_hitech_share", "高新技术产业增加值占比", "High-tech share of value added", "Q", 1, "%", 8, K, 1),
+    ("pk_projects", "新开工亿元以上项目", "New projects of 100 million yuan or more", "Q", 1, "个", 6, K, 0),
+    ("pk_fdi", "园区实际利用外资", "Foreign direct investment in the park", "Q", 1, "万美元", 6, K, 0),
+    ("pk_energy", "单位工业增加值能耗", "Energy per unit of industrial value added", "B", -1, "吨标准煤/万元", 10, K, 3),
+    ("pk_env", "企业环保达标率", "Firms meeting environmental standards", "B", 1, "%", 10, K, 1),
+    ("pk_party", "非公企业党组织覆盖率", "Party organisations in private firms", "P", 1, "%", 8, K, 1),
+    ("pk_rectify", "园区巡察整改完成率", "Completion of inspection rectification (park)", "P", 1, "%", 7, K, 1),
+    ("pk_deaths", "园区生产安全事故死亡人数", "Deaths in work-safety accidents (park)", "S", -1, "人", 8, K, 0),
+    ("pk_hazard", "安全隐患整改率", "Safety hazards rectified", "S", 1, "%", 7, K, 1),
+]
+DECIMALS = {row[0]: row[-1] for row in (*LEAVES, *PART_LEAVES, *PARK_LEAVES)}
 
 
 def _smooth(start, slope, sd, lo, hi, n=N_Y):
@@ -226,6 +279,10 @@ def make_units():
     big = {"市公安局": 400, "市城市管理和综合执法局": 330, "市市场监督管理局": 310, "市税务局": 360}
     for name, h in big.items():
         units.loc[units["name"] == name, "headcount"] = h
+    parks = pd.DataFrame([dict(unit=uid, name=name, name_en=name_en, group=K, track=K, population=np.nan,
+                               area_km2=area, headcount=head, bonus_per_head=PARK_BONUS)
+                          for uid, name, name_en, *_rest, head, area in PARKS])
+    units = pd.concat([units, parks], ignore_index=True)
     units["headcount"] = units["headcount"].astype(int)
     units["area_km2"] = units["area_km2"].astype("Int64")
     units.insert(units.columns.get_loc("group") + 1, "group_en", units["group"].map(GROUP_EN))
@@ -241,6 +298,13 @@ def make_indicators():
         rows.append(dict(indicator=ind, name=name, name_en=name_en, parent=parent, direction=direction,
                          measure_unit=mu, weight=w, track=track,
                          kind="subjective" if parent == "M" else "objective"))
+    # Added later, after the original rows: the parts of the year and the parks' indicators.
+    for ind, name, name_en, w in LEVEL1_PARTS:
+        rows.append(dict(indicator=ind, name=name, name_en=name_en, parent="", direction=1, measure_unit="",
+                         weight=w, track="", kind="objective"))
+    for ind, name, name_en, parent, direction, mu, w, track, _dec in (*PART_LEAVES, *PARK_LEAVES):
+        rows.append(dict(indicator=ind, name=name, name_en=name_en, parent=parent, direction=direction,
+                         measure_unit=mu, weight=w, track=track, kind="objective"))
     return pd.DataFrame(rows)
 
 
@@ -419,6 +483,97 @@ def make_departments(units):
     return obs, tgt
 
 
+def make_parks():
+    """Observations of the parks (dict (unit, indicator) -> array over YEARS), from the second generator."""
+    obs = {}
+    for i, (u, _n, _e, rev18, mu18, hishare, proj, fdi18, energy, _h, _a) in enumerate(PARKS):
+        g = 0.12 + rng2.normal(0.0, 0.01) + rng2.normal(0.0, 0.035, N_Y - 1)  # revenue growth, young parks
+        rev = _back_cast(rev18, g)
+        obs[(u, "pk_revenue")] = rev
+        share = np.clip(0.045 + rng2.normal(0.0, 0.003) + rng2.normal(0.0, 0.002, N_Y), 0.03, 0.07)
+        obs[(u, "pk_tax")] = rev * share
+        obs[(u, "pk_tax_per_mu")] = _back_cast(mu18, 0.08 + rng2.normal(0.0, 0.01) + rng2.normal(0.0, 0.03,
+                                                                                               N_Y - 1))
+        _, obs[(u, "pk_hitech_share")] = _smooth_with(rng2, hishare - 10.5, rng2.uniform(1.1, 1.8), 1.2, 10, 80)
+        obs[(u, "pk_projects")] = np.maximum(rng2.poisson(proj * np.linspace(0.6, 1.0, N_Y)), 1)
+        obs[(u, "pk_fdi")] = _back_cast(fdi18, 0.10 + rng2.normal(0.0, 0.02) + rng2.normal(0.0, 0.08, N_Y - 1))
+        fall = rng2.uniform(0.03, 0.05) + rng2.normal(0.0, 0.012, N_Y - 1)
+        obs[(u, "pk_energy")] = energy / np.prod(1.0 - fall) * np.cumprod(np.r_[1.0, 1.0 - fall])
+        _, obs[(u, "pk_env")] = _smooth_with(rng2, rng2.uniform(80, 86), rng2.uniform(0.8, 1.5), 1.2, 60, 100)
+        _, obs[(u, "pk_party")] = _smooth_with(rng2, rng2.uniform(62, 72), rng2.uniform(1.8, 3.0), 1.5, 40, 100)
+        _, obs[(u, "pk_rectify")] = _smooth_with(rng2, rng2.uniform(70, 80), rng2.uniform(2.0, 3.0), 2.0, 50, 100)
+        obs[(u, "pk_deaths")] = np.clip(rng2.poisson(np.full(N_Y, 2.0 - 0.3 * i)), 1, 6)
+        _, obs[(u, "pk_hazard")] = _smooth_with(rng2, rng2.uniform(84, 90), rng2.uniform(0.5, 1.2), 1.2, 60, 100)
+        for ind, base in (("survey", 83.0), ("mutual", 85.0)):  # the subjective leaves apply to every unit
+            obs[(u, ind)] = np.clip(base + rng2.normal(0, 2.0, N_Y), 70, 95)
+    return obs
+
+
+def _smooth_with(gen, start, slope, sd, lo, hi, n=N_Y):
+    t = np.arange(n)
+    expected = np.clip(start + slope * t, lo, hi)
+    return expected, np.clip(expected + gen.normal(0.0, sd, n), lo, hi)
+
+
+def make_periods(units):
+    """Values by period of the parts of the year: monthly scores of daily management, quarterly results of the
+    special evaluations, for every unit and year (long rows with a `period`), from the second generator.
+    A unit's level is its own, unrelated to its size."""
+    rows = []
+    specs = {"dm_progress": (80, 92, 3.0, 60, 100), "dm_supervision": (85, 98, 3.0, 50, 100),
+             "sp_safety": (82, 95, 2.5, 60, 100), "sp_environment": (80, 94, 2.5, 60, 100)}
+    for u in units["unit"]:
+        for ind, (lo, hi, sd, cmin, cmax) in specs.items():
+            level = rng2.uniform(lo, hi)
+            drift = rng2.normal(0.0, 0.4)
+            n = 12 if PART_PERIODS[ind] == "month" else 4
+            for k, y in enumerate(YEARS):
+                values = np.clip(level + drift * k + rng2.normal(0.0, sd, n), cmin, cmax)
+                for p, v in enumerate(values, start=1):
+                    period = f"{y}-{p:02d}" if n == 12 else f"{y}-Q{p}"
+                    rows.append((u, ind, y, round(float(v), 1), period))
+    return pd.DataFrame(rows, columns=["unit", "indicator", "year", "value", "period"])
+
+
+def make_events(units):
+    """What inspections and audits found (督查、巡视巡察、审计), 2014–2018: a fixed list for the cases the notebooks
+    and tests name, and a scattering of minor findings from the second generator."""
+    d = dict(zip(units["name"], units["unit"], strict=False))
+    fixed = [
+        # 2018: 安化县's audit findings exceed the audit cap; 南县's findings exceed the cap in total;
+        # 桃江县 has a major violation (a veto kind in the scenario with events).
+        ("AH", "2018-04-16", "审计", "违规使用专项资金", 1.5, "扶贫专项资金违规拨付（合成）"),
+        ("AH", "2018-06-22", "审计", "违规使用专项资金", 1.0, "项目资金挪用（合成）"),
+        ("AH", "2018-09-10", "审计", "会计信息失真", 1.0, "决算数据不实（合成）"),
+        ("AH", "2018-11-05", "督查", "交办事项逾期", 0.5, "重点工作督查交办逾期（合成）"),
+        ("NX", "2018-03-28", "督查", "通报批评", 1.0, "重点项目推进缓慢（合成）"),
+        ("NX", "2018-07-12", "巡视巡察", "整改不到位", 1.5, "巡察反馈问题整改不到位（合成）"),
+        ("NX", "2018-10-19", "审计", "违规使用专项资金", 1.5, "（合成）"),
+        ("TJ", "2018-08-30", "巡视巡察", "重大违纪违法问题", 0.0, "巡察移交重大违纪违法线索（合成）"),
+        ("HS", "2018-05-09", "督查", "通报批评", 0.5, "（合成）"),
+        (d["市住房和城乡建设局"], "2018-06-01", "审计", "违规使用专项资金", 1.0, "（合成）"),
+        (d["市商务局"], "2018-09-14", "督查", "交办事项逾期", 0.5, "（合成）"),
+        (d["市水利局"], "2018-04-20", "巡视巡察", "整改不到位", 1.0, "（合成）"),
+        ("PCC", "2018-07-03", "审计", "会计信息失真", 1.0, "（合成）"),
+        ("YJ", "2017-05-18", "审计", "违规使用专项资金", 2.0, "（合成）"),
+        ("DTH", "2016-09-02", "督查", "通报批评", 1.0, "（合成）"),
+    ]
+    kinds = [("督查", "交办事项逾期", 0.5), ("督查", "通报批评", 1.0), ("巡视巡察", "整改不到位", 1.0),
+             ("审计", "会计信息失真", 1.0), ("其他", "信息报送不及时", 0.3)]
+    ids = list(units["unit"])
+    extra = []
+    for y in range(2014, 2019):
+        for _ in range(5):
+            u = ids[int(rng2.integers(len(ids)))]
+            source, kind, pts = kinds[int(rng2.integers(len(kinds)))]
+            month, day = int(rng2.integers(1, 13)), int(rng2.integers(1, 29))
+            extra.append((u, f"{y}-{month:02d}-{day:02d}", source, kind, pts, "（合成）"))
+    ev = pd.DataFrame([*fixed, *extra], columns=["unit", "date", "source", "kind", "points", "note"])
+    order = {u: k for k, u in enumerate(units["unit"])}
+    return ev.assign(_u=ev["unit"].map(order)).sort_values(["date", "_u"], kind="stable").drop(columns="_u") \
+        .reset_index(drop=True)
+
+
 def to_long(d, col):
     rows = [(u, ind, y, v[k]) for (u, ind), v in d.items() for k, y in enumerate(YEARS)]
     return pd.DataFrame(rows, columns=["unit", "indicator", "year", col])
@@ -458,7 +613,7 @@ def spearman(a, b):
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def write_readme(units, inds, obs, tgt, adj, figures):
+def write_readme(units, inds, obs, tgt, adj, figures, events):
     leaves = inds[inds["parent"] != ""]
     parents = dict(zip(inds["indicator"], inds["name"], strict=False))
 
@@ -495,10 +650,21 @@ def write_readme(units, inds, obs, tgt, adj, figures):
             lines.append(f"| {r['unit']} | {r['year']} | {r['kind']} | {r['value']:g} | {r['reason']} |")
         return "\n".join(lines) + "\n"
 
+    def events_table():
+        lines = ["| unit | date | source | kind | points | note |", "|---|---|---|---|---|---|"]
+        for _, r in events.iterrows():
+            lines.append(f"| {r['unit']} | {r['date']} | {r['source']} | {r['kind']} | {r['points']:g} | {r['note']} |")
+        return "\n".join(lines) + "\n"
+
     n_c = (units["track"] == C).sum()
     n_d = (units["track"] == D).sum()
+    n_k = (units["track"] == K).sum()
     n_cl = (leaves["track"] == C).sum()
     n_dl = (leaves["track"] == D).sum()
+    n_kl = (leaves["track"] == K).sum()
+    n_period = int((obs["period"] != "").sum())
+    parks_zh = "、".join(p[1] for p in PARKS)
+    parks_en = ", ".join(p[2] for p in PARKS)
     f = figures
     text = f"""# 益阳示例数据集 / Yiyang illustrative data set
 
@@ -541,6 +707,13 @@ def write_readme(units, inds, obs, tgt, adj, figures):
   - 下达目标：市直单位的全部叶子指标；区县市的 `poverty_exits`（脱贫人数）、`forest_cover`（森林覆盖率）、
     `village_party`（村级党组织达标率）、`inspect_rectify`（巡察整改完成率），均为水平值，接近各单位的
     预期值，有的单位超过、有的未达到。
+  - 后来增加的部分（issue 13）用第二个随机数生成器（种子 `{EXTRA_SEED}`），在上述全部抽样之后抽取，原有数字
+    一个不变：园区（{parks_zh}，组别与序列均为 `园区`，有自己的 {n_kl} 项指标：技工贸总收入、税收、亩均税收等；
+    益阳高新区作为区县市的考核仍是 `GX`，作为园区另列为 `PGX`）；日常管理（`DM`，按月）与专项考核（`SP`，
+    按季度）的指标，适用于全部单位，各单位水平与规模无关；`events.csv` 中的督查、巡视巡察、审计事项
+    （安化县 2018 年审计事项超过审计来源的扣分上限，南县 2018 年各来源合计超过总上限，桃江县 2018 年有一项
+    重大违纪违法问题）。`DM`、`SP` 及其叶子指标的默认权重为 0：只有设定了 `components` 的方案才计入；已有
+    方案用 `scope` 限定考核范围，结果与增加前完全相同。
 - 数值按计量单位取舍位数（亿元 2 位小数，元、万元、人、户、万美元取整，% 1–2 位等）；数值较小的金额指标
   （研发经费、市直单位项目投资与招商引资）以万元计，以保留足够的有效数字。观测值中没有空值；可按增速
   考核的水平指标全部严格为正。`units.csv` 中市直单位的 `population`、`area_km2` 按设计为空。
@@ -551,13 +724,15 @@ def write_readme(units, inds, obs, tgt, adj, figures):
 - 每年 GDP 总量第一名：{f['top']}；最后一名：{f['bottom']}。
 
 ### 数据表
-- `units.csv`：考核对象，{n_c} 个区县市（组别、序列均为 `区县市`）和 {n_d} 个市直单位（8 类，每类 6 个，
-  组别为类别，序列为 `市直单位`）。数值属性：`population`（万人）、`area_km2`（平方公里）、`headcount`
+- `units.csv`：考核对象，{n_c} 个区县市（组别、序列均为 `区县市`）、{n_d} 个市直单位（8 类，每类 6 个，
+  组别为类别，序列为 `市直单位`）和 {n_k} 个园区（组别、序列均为 `园区`）。数值属性：`population`（万人）、`area_km2`（平方公里）、`headcount`
   （在编人数）、`bonus_per_head`（人均年度绩效奖金基数，元）。
 - `indicators.csv`：指标树。一级指标 Q/B/P/S/M，默认权重 50/20/15/15/0 分；区县市叶子指标 {n_cl} 个，
   市直单位叶子指标 {n_dl} 个（每个一级指标下的叶子权重之和等于该一级指标的权重），主观评价叶子 2 个
   （`survey`、`mutual`，各 5 分，适用于全部单位；M 默认权重为 0，即默认不计入）。
-- `observations.csv`：长表，每个单位 × 适用叶子指标 × 年度一行，共 {len(obs)} 行。
+- `observations.csv`：长表，每个单位 × 适用叶子指标 × 年度一行（日常管理、专项考核指标每月或每季度一行，
+  `period` 列为 `2018-03`、`2018-Q1` 等），共 {len(obs)} 行，其中按期间填报 {n_period} 行。
+- `events.csv`：督查、巡视巡察、审计事项，共 {len(events)} 行（日期、来源、问题类型、扣分、说明）。
 - `targets.csv`：下达目标，共 {len(tgt)} 行。
 - `adjustments.csv`：加分、扣分和一票否决，共 {len(adj)} 行（其中一票否决 2 行：南县 2017 年、市交通运输局
   2018 年）。
@@ -592,6 +767,14 @@ def write_readme(units, inds, obs, tgt, adj, figures):
     the category (construction/transport and economic departments are larger), not on headcount.
   - Assigned targets: every department leaf; for counties `poverty_exits`, `forest_cover`, `village_party`,
     `inspect_rectify` — level targets near each unit's expected value, some units above, some below.
+  - Added later (issue 13), from a second generator (seed `{EXTRA_SEED}`) drawn after everything above, so that
+    no earlier number changed: the parks ({parks_en}; group and track `园区`, with {n_kl} indicators of their
+    own: revenue, tax, tax per mu, ...; 益阳高新区 keeps its county-level evaluation as `GX` and is a park as
+    `PGX`); the indicators of daily management (`DM`, monthly) and special evaluations (`SP`, quarterly), for
+    every unit, at levels unrelated to size; and `events.csv`, the findings of supervision, inspection tours and
+    audits (安化县's 2018 audit findings exceed the audit cap, 南县's 2018 findings exceed the cap in total,
+    桃江县 has a major violation in 2018). `DM`, `SP` and their leaves weigh 0 by default: only a scenario with
+    `components` counts them; the earlier scenarios name their `scope`, and their results are exactly as before.
 - Values are rounded by measure unit (2 decimals for 亿元; whole numbers for 元, 万元, 人, 户, 万美元; 1–2
   decimals for %). Small money amounts (R&D spending, department project investment and investment
   attracted) are in 万元 (10k yuan) so that they keep enough significant digits. Observations have no missing values; every level indicator that could be growth-scored is
@@ -603,15 +786,19 @@ def write_readme(units, inds, obs, tgt, adj, figures):
 - Top unit on GDP every year: {f['top']}; bottom: {f['bottom']}.
 
 ### Tables
-- `units.csv` — {n_c} county-level units (group and track `区县市`) and {n_d} city departments (8 categories
-  of 6; group = category, track `市直单位`). Numeric attributes: `population` (万人, 10k people),
+- `units.csv` — {n_c} county-level units (group and track `区县市`), {n_d} city departments (8 categories
+  of 6; group = category, track `市直单位`) and {n_k} parks (group and track `园区`). Numeric attributes: `population` (万人, 10k people),
   `area_km2`, `headcount` (staff on the establishment), `bonus_per_head` (base annual performance bonus per
   staff member, 元).
 - `indicators.csv` — the indicator tree. First-level nodes Q/B/P/S/M with default weights 50/20/15/15/0
   points; {n_cl} county leaves and {n_dl} department leaves (under each first-level node the leaves of a
   track sum to its weight); two subjective leaves (`survey`, `mutual`, 5 points each, all units; M has
   default weight 0, i.e. off by default).
-- `observations.csv` — long form, one row per unit × applicable leaf × year, {len(obs)} rows.
+- `observations.csv` — long form, one row per unit × applicable leaf × year (one per month or quarter for the
+  daily-management and special-evaluation leaves, the `period` column: `2018-03`, `2018-Q1`), {len(obs)} rows,
+  {n_period} of them by period.
+- `events.csv` — findings of supervision, inspection tours and audits, {len(events)} rows (date, source, kind,
+  points, note).
 - `targets.csv` — assigned targets, {len(tgt)} rows.
 - `adjustments.csv` — bonus points, deductions and vetoes, {len(adj)} rows (two vetoes: 南县 2017 and
   市交通运输局 2018).
@@ -625,7 +812,10 @@ def write_readme(units, inds, obs, tgt, adj, figures):
 {unit_table()}
 ## 加减分与否决 / Adjustments (synthetic / 合成数据)
 
-{adj_table()}"""
+{adj_table()}
+## 督查巡察审计事项 / Events (synthetic / 合成数据)
+
+{events_table()}"""
     (OUT / "README.md").write_text(text, encoding="utf-8")
 
 
@@ -639,19 +829,25 @@ def main():
     tgt_all = tgt_all[tgt_all["year"].isin(TARGET_YEARS)].reset_index(drop=True)
     tgt = round_values(tgt_all, "target")
     adj = make_adjustments(units)
+    # Added by issue 13, from the second generator (after every draw above): parks, values by period, events.
+    p_obs = round_values(to_long(make_parks(), "value"), "value")
+    periods = make_periods(units)
+    events = make_events(units)
+    obs = pd.concat([obs.assign(period=""), p_obs.assign(period=""), periods], ignore_index=True)
 
-    # Sort in unit / indicator-tree / year order.
+    # Sort in unit / indicator-tree / year (/ period) order.
     u_order = {u: k for k, u in enumerate(units["unit"])}
     i_order = {i: k for k, i in enumerate(inds["indicator"])}
     def ordered(df):
-        key = pd.DataFrame({"u": df["unit"].map(u_order), "i": df["indicator"].map(i_order), "y": df["year"]})
-        return df.loc[key.sort_values(["u", "i", "y"]).index].reset_index(drop=True)
+        key = pd.DataFrame({"u": df["unit"].map(u_order), "i": df["indicator"].map(i_order), "y": df["year"],
+                            "p": df.get("period", "")})
+        return df.loc[key.sort_values(["u", "i", "y", "p"]).index].reset_index(drop=True)
 
     obs, tgt = ordered(obs), ordered(tgt)
     for df in (obs, tgt):
         df["year"] = df["year"].astype(int)
         zero = df["indicator"].map(DECIMALS) == 0
-        col = df.columns[-1]
+        col = "value" if "value" in df else "target"
         df[col] = df[col].astype(object)
         df.loc[zero, col] = df.loc[zero, col].astype(float).astype(int)
 
@@ -661,21 +857,43 @@ def main():
     obs.to_csv(OUT / "observations.csv", index=False, encoding="utf-8")
     tgt.to_csv(OUT / "targets.csv", index=False, encoding="utf-8")
     adj.to_csv(OUT / "adjustments.csv", index=False, encoding="utf-8")
+    events.to_csv(OUT / "events.csv", index=False, encoding="utf-8")
 
     figures = check(OUT)
-    write_readme(units, inds, obs, tgt, adj, figures)
+    write_readme(units, inds, obs, tgt, adj, figures, events)
     print(f"wrote {OUT}")
+    write_base(units, inds, obs, tgt, adj)
+    print(f"wrote {BASE}")
     for k, v in figures.items():
         print(f"  {k}: {v}")
+
+
+def write_base(units, inds, obs, tgt, adj) -> None:
+    """The default bundled data: the full set without the parks, the parts of the year and the events.  Its
+    numbers are those of the full set (the additions draw from their own generator, after everything else)."""
+    parks = set(units.loc[units["group"] == K, "unit"])
+    parts = {n for n, *_ in LEVEL1_PARTS} | {leaf[0] for leaf in PART_LEAVES}
+    extra = parts | set(inds.loc[inds["track"] == K, "indicator"]) if "track" in inds else parts
+    keep_i = ~inds["indicator"].isin(extra)
+    o = obs[(obs["period"].fillna("") == "") & ~obs["unit"].isin(parks) & obs["indicator"].isin(inds["indicator"][keep_i])]
+    BASE.mkdir(parents=True, exist_ok=True)
+    units[~units["unit"].isin(parks)].to_csv(BASE / "units.csv", index=False, encoding="utf-8")
+    inds[keep_i].to_csv(BASE / "indicators.csv", index=False, encoding="utf-8")
+    o.drop(columns="period").to_csv(BASE / "observations.csv", index=False, encoding="utf-8")
+    tgt[~tgt["unit"].isin(parks) & tgt["indicator"].isin(inds["indicator"][keep_i])].to_csv(
+        BASE / "targets.csv", index=False, encoding="utf-8")
+    adj[~adj["unit"].isin(parks)].to_csv(BASE / "adjustments.csv", index=False, encoding="utf-8")
 
 
 def check(folder: Path) -> dict:
     """Reload the CSVs and assert the invariants; return the check figures."""
     units = pd.read_csv(folder / "units.csv", keep_default_na=False, na_values=[""])
     inds = pd.read_csv(folder / "indicators.csv", keep_default_na=False, na_values=[""])
-    obs = pd.read_csv(folder / "observations.csv")
+    obs = pd.read_csv(folder / "observations.csv", keep_default_na=False, na_values=[""])
+    obs["period"] = obs["period"].fillna("")
     tgt = pd.read_csv(folder / "targets.csv")
     adj = pd.read_csv(folder / "adjustments.csv")
+    events = pd.read_csv(folder / "events.csv")
     inds["parent"] = inds["parent"].fillna("")
     inds["track"] = inds["track"].fillna("")
 
@@ -684,7 +902,12 @@ def check(folder: Path) -> dict:
     assert set(obs["unit"]) <= set(units["unit"]) and set(obs["indicator"]) <= set(inds["indicator"])
     assert set(tgt["unit"]) <= set(units["unit"]) and set(tgt["indicator"]) <= set(inds["indicator"])
     assert set(adj["unit"]) <= set(units["unit"])
-    assert not obs.duplicated(["unit", "indicator", "year"]).any()
+    assert not obs.duplicated(["unit", "indicator", "year", "period"]).any()
+    assert set(events["unit"]) <= set(units["unit"]) and events["points"].ge(0).all()
+    by_period = obs[obs["period"] != ""]
+    assert set(by_period["indicator"]) == set(PART_PERIODS)
+    counts = by_period.groupby(["unit", "indicator", "year"]).size()
+    assert set(counts) == {12, 4}
     assert not tgt.duplicated(["unit", "indicator", "year"]).any()
     assert obs["value"].notna().all() and tgt["target"].notna().all() and adj["value"].notna().all()
     leaves = inds[~inds["indicator"].isin(inds["parent"])]
@@ -696,10 +919,10 @@ def check(folder: Path) -> dict:
             for y in YEARS:
                 expected.add((u["unit"], leaf["indicator"], y))
     assert set(zip(obs["unit"], obs["indicator"], obs["year"], strict=False)) == expected
-    assert len(obs) == len(expected)
+    assert len(obs[obs["period"] == ""]) + len(counts) == len(expected)
     # Weights: leaves of each track under each first-level node sum to the node weight.
     lvl1 = inds[inds["parent"] == ""].set_index("indicator")["weight"]
-    for track in (C, D):
+    for track in (C, D, K):
         sums = leaves[leaves["track"] == track].groupby("parent")["weight"].sum()
         for p in ("Q", "B", "P", "S"):
             assert sums[p] == lvl1[p], (track, p, sums[p])

@@ -54,7 +54,7 @@ class Comparison:
     @cached_property
     def decomposition(self) -> pd.DataFrame:
         """One row per provision switched from base to reform (see ``decompose``)."""
-        return decompose(self.base.scenario, self.reform.scenario, self.base.data, self.base.year)
+        return decompose(self.base.scenario, self.reform.scenario, self.base.data.full, self.base.year)
 
 
 def band(values: np.ndarray, bands: tuple[tuple[str, float, float], ...]) -> list[str]:
@@ -73,7 +73,7 @@ def _payout(units: pd.DataFrame) -> np.ndarray:
 def unit_changes(base: Result, reform: Result) -> pd.DataFrame:
     """Per unit: rank, grade, payout and slots under both, and the changes (rank_change > 0 = moved up)."""
     b = base.units.set_index("unit")
-    r = reform.units.set_index("unit").loc[b.index]
+    r = reform.units.set_index("unit").reindex(b.index)  # (units the reform leaves out of its scope: empty)
     pay_b, pay_r = _payout(b), _payout(r)
     df = pd.DataFrame({
         "unit": b.index, "name": b["name"].to_numpy(), "group": b["group"].to_numpy(),
@@ -92,12 +92,36 @@ def unit_changes(base: Result, reform: Result) -> pd.DataFrame:
         prize_b = b["prize"].to_numpy(dtype=float) if "prize" in b else np.zeros(len(b))
         prize_r = r["prize"].to_numpy(dtype=float) if "prize" in r else np.zeros(len(r))
         df["prize_base"], df["prize_reform"], df["prize_change"] = prize_b, prize_r, prize_r - prize_b
+    for column, values in _people_and_tables(b, r).items():  # staff 优秀 slots, team grades, league tables
+        df[column] = values
     df["rank_band"] = band(df["rank_change"].to_numpy(dtype=float, na_value=np.nan), RANK_BANDS)
     # A unit paid nothing under the base has no percentage change: any gain from zero is a gain of more
     # than 5%, and nothing to nothing is no change, so that every unit falls in a band.
     pct = np.where(pay_b > 0, df["payout_change_pct"].to_numpy(dtype=float), np.where(pay_r > pay_b, np.inf, 0.0))
     df["money_band"] = band(pct, MONEY_BANDS)
     return df
+
+
+def _people_and_tables(b: pd.DataFrame, r: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per unit, the cascade's staff 优秀 slots and team grade under both (when either sets the cascade; a scenario
+    without one counts no slots), and each further league table's rank, grade and slots under both."""
+    out: dict[str, np.ndarray] = {}
+    if "staff_excellent_slots" in b or "staff_excellent_slots" in r:
+        sb = b["staff_excellent_slots"].to_numpy(dtype=float) if "staff_excellent_slots" in b else np.zeros(len(b))
+        sr = r["staff_excellent_slots"].to_numpy(dtype=float) if "staff_excellent_slots" in r else np.zeros(len(r))
+        out.update(staff_slots_base=sb, staff_slots_reform=sr, staff_slots_change=sr - sb)
+    if "team_grade" in b or "team_grade" in r:
+        out["team_grade_base"] = b["team_grade"].to_numpy() if "team_grade" in b else np.full(len(b), None)
+        out["team_grade_reform"] = r["team_grade"].to_numpy() if "team_grade" in r else np.full(len(r), None)
+    ids = dict.fromkeys(c[: -len("_rank")] for c in (*b.columns, *r.columns)
+                        if c.endswith("_rank") and c not in ("previous_rank",) and f"{c[:-5]}_grade" in (*b, *r))
+    for tid in ids:
+        for part in ("rank", "grade", "award_slots"):
+            col = f"{tid}_{part}"
+            if col in b or col in r:
+                out[f"{col}_base"] = b[col].to_numpy() if col in b else np.full(len(b), None)
+                out[f"{col}_reform"] = r[col].to_numpy() if col in r else np.full(len(r), None)
+    return out
 
 
 def winners_and_losers(changes: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +227,8 @@ def compare(base: Scenario | str | Path, reform: Scenario | str | Path, data: Da
     >>> int(c.units["rank_change"].abs().sum()) > 0
     True
     """
-    base, reform, data = as_scenario(base), as_scenario(reform), as_data(data)
+    base, reform = as_scenario(base), as_scenario(reform)
+    data = as_data(data, reform if reform.data else base)
     year = year if year is not None else (base.year if base.year is not None else data.years[-1])
     rb, rr = evaluate(base, data, year), evaluate(reform, data, year)
     changes = unit_changes(rb, rr)
@@ -217,4 +242,13 @@ def compare(base: Scenario | str | Path, reform: Scenario | str | Path, data: Da
         "paid_difference": (bud_r["paid"] or 0.0) - (bud_b["paid"] or 0.0),
         "scale_reform": bud_r["scale"],
     }
+    if "staff_slots_change" in changes:  # the cascade: staff 优秀 slots that move between units
+        ch = changes["staff_slots_change"].fillna(0)
+        summary.update(staff_slots_base=float(changes["staff_slots_base"].sum()),
+                       staff_slots_reform=float(changes["staff_slots_reform"].sum()),
+                       units_gaining_staff_slots=int((ch > 0).sum()), units_losing_staff_slots=int((ch < 0).sum()))
+    for tid in dict.fromkeys(c[: -len("_grade_base")] for c in changes if c.endswith("_grade_base")
+                             and c != "team_grade_base"):
+        summary[f"{tid}_units_changing_grade"] = int((changes[f"{tid}_grade_base"].fillna("")
+                                                      != changes[f"{tid}_grade_reform"].fillna("")).sum())
     return Comparison(rb, rr, changes, winners_and_losers(changes), summary)

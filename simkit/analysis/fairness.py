@@ -54,6 +54,8 @@ METRICS: tuple[str, ...] = (
     "size_spearman", "size_kendall", "top_grade_share_largest", "payout_gini", "payout_top_bottom",
     "mobility_kendall", "grade_change_share", "bottom_share_smallest", "bottom_stuck_smallest", "shock_same_ranking",
 )
+#: The metrics ``fairness_long`` adds on request (``tenure=``), after ``METRICS``.
+OPT_IN_METRICS: tuple[str, ...] = ("false_accountability", "missed_accountability")
 
 
 # ========================================================================================= size and rank
@@ -431,14 +433,20 @@ def fairness_long(scenarios: Any, data: Dataset | None = None, *, size: str = "g
     """Every fairness metric for every scenario, one row per scenario, metric and group.
 
     ``options``: ``m`` and ``bottom`` (persistence), ``smallest`` and ``largest`` (thirds), ``tail`` and
-    ``per`` (payouts), ``factor`` (the common shock); see the functions above.  ``attrs`` records every setting.
+    ``per`` (payouts), ``factor`` (the common shock); see the functions above.  ``tenure`` (years; opt-in) adds
+    ``false_accountability`` and ``missed_accountability`` from ``analysis.risk.tenure_accountability`` over that
+    tenure (``tenure_paths`` paths, default 500; ``tenure_noise`` measurement sd, default 0.02; the same seed),
+    for scenarios with an accountability ladder.  ``attrs`` records every setting.
     """
-    unknown = set(options) - {"m", "bottom", "smallest", "largest", "tail", "per", "factor"}
+    unknown = set(options) - {"m", "bottom", "smallest", "largest", "tail", "per", "factor", "tenure",
+                              "tenure_paths", "tenure_noise"}
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
     m, bottom = options.get("m"), options.get("bottom")
     smallest, largest = options.get("smallest", 1 / 3), options.get("largest", 1 / 3)
     tail, per, factor = options.get("tail", 0.2), options.get("per", "base"), options.get("factor", 0.9)
+    tenure = options.get("tenure")
+    tenure_kw = {"paths": int(options.get("tenure_paths", 500)), "noise": float(options.get("tenure_noise", 0.02))}
     data = _data(data)
     scs = scenarios_of(scenarios)
     labels = labels_of(scs)
@@ -485,7 +493,16 @@ def fairness_long(scenarios: Any, data: Dataset | None = None, *, size: str = "g
         shock = shock_invariance(sc, data, factors=(factor,), year=years[-1])
         for r in shock[shock["group"].isin(groups)].itertuples():
             add(label, "shock_same_ranking", r.group, float(r.same_ranking))
+        if tenure and sc.consequences.accountability is not None:
+            from .risk import tenure_accountability
+
+            ta = tenure_accountability(sc, data, tenure=int(tenure), seed=seed, level=level, **tenure_kw)
+            for r in ta[ta["group"].isin([*groups, ALL])].itertuples():
+                add(label, "false_accountability", r.group, r.false_rate, r.false_lo, r.false_hi)
+                add(label, "missed_accountability", r.group, r.missed_rate, r.missed_lo, r.missed_hi)
     out = pd.DataFrame(rows, columns=["scenario", "metric", "group", "estimate", "lo", "hi"])
     out.attrs.update(years=years, size=size, seed=seed, n_boot=n_boot, level=level, per=per, tail=tail,
                      m=default_m(len(years)) if m is None else m, bottom=bottom, factor=factor, labels=labels)
+    if tenure:
+        out.attrs.update(tenure=int(tenure), tenure_paths=tenure_kw["paths"], tenure_noise=tenure_kw["noise"])
     return out

@@ -51,7 +51,7 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
                                   "resamples such as 1000"))
     check_out(out, *scenarios, data_path)
     scs = [load_scenario(s) for s in scenarios]
-    data = read_data(data_path)
+    data = read_data(data_path, *scs)
     table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
     synthetic_banner(data)
     a = table.attrs
@@ -129,7 +129,7 @@ def uncertainty(scenario: Path, data_path: Path | None, draws: int, seed: int, o
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = read_data(data_path)
+    data = read_data(data_path, sc)
     spec = default_spec(sc, data, spread=spread, noise=noise)
     res = run_uncertainty(sc, data, spec, draws=draws, seed=seed, chunk_size=chunk_size, year=year,
                           progress=sys.stderr.isatty())

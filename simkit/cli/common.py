@@ -23,17 +23,18 @@ def _fail(message: str) -> None:
 
 
 def _problems_text(exc: SimkitError) -> str:
-    """Every problem, or for a long list a summary by kind with the full list written to a file."""
-    from ..present.text import problem_summary
+    """Every problem, its Chinese line first and the English line under it; for a long list a summary by kind
+    (one example of each) with the full list written to a file."""
+    from ..present.problems import format_problem, format_problems, problem_summary_zh
 
     head = [p for p in exc.problems[:1] if p.message.startswith("this scenario can evaluate")]
-    summary = problem_summary(exc.problems[len(head):])
+    summary = problem_summary_zh(exc.problems[len(head):])
     if summary is None:
-        return str(exc)
+        return format_problems(exc.problems)
     fd, name = tempfile.mkstemp(prefix="simkit-problems-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(str(exc) + "\n")
-    return "\n".join([*(str(p) for p in head), summary, f"The full list / 完整清单: {name}"])
+        f.write(format_problems(exc.problems) + "\n")
+    return "\n".join([*(format_problem(p) for p in head), summary, f"完整清单 / the full list: {name}"])
 
 
 def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,12 +53,13 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115
             os._exit(0)
         except KeyboardInterrupt:
-            _fail("interrupted")
+            _fail("已中断 / interrupted")
             sys.exit(130)
         except Exception as exc:
             if os.environ.get("SIMKIT_DEBUG"):
                 raise
-            _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in simkit; run again with "
+            _fail(f"内部错误：这是 simkit 的程序缺陷，请设置 SIMKIT_DEBUG=1 重新运行以查看出错位置，并报告此问题。\n"
+                  f"  internal error ({type(exc).__name__}: {exc}). This is a bug in simkit; run again with "
                   "SIMKIT_DEBUG=1 to see the traceback and report it.")
             sys.exit(1)
 
@@ -121,12 +123,15 @@ def synthetic_banner(data: Any) -> None:
         click.echo(click.style(f"[{SYNTHETIC_NOTE}] {data.source}", fg="yellow"))
 
 
-def read_data(path: Path | None) -> Any:
-    """Load the data (``io.read.load_data``) and say how any value was read that was not written plainly (a
+def read_data(path: Path | None, *scenarios: Any) -> Any:
+    """Load the data (``io.read.load_data``; without a path, the bundled set the first scenario names in its
+    ``data`` field, else the default bundled data) and say how any value was read that was not written plainly (a
     percent string, full-width digits, a GBK file...): each note a warning on stderr, a long list by kind."""
     from ..io.read import load_data
-    from ..present.text import problem_summary
+    from ..present.problems import format_problems, problem_summary_zh
 
+    if path is None:
+        path = next((s.data for s in scenarios if getattr(s, "data", None)), None)
     data = load_data(path)
     plain = ("utf-8", "utf-8-sig", "ascii")
     other = {f: e for f, e in getattr(data, "encodings", {}).items() if e.lower() not in plain}
@@ -136,7 +141,7 @@ def read_data(path: Path | None) -> Any:
                                f"encoding: {listed}", fg="yellow"), err=True)
     notes = list(getattr(data, "notes", ()))
     if notes:
-        text = problem_summary(notes) or "\n".join(f"- {n}" for n in notes)
+        text = problem_summary_zh(notes) or format_problems(notes, header=False)
         click.echo(click.style(f"注意 note: 数据中有 {len(notes)} 处按约定读取 / {len(notes)} value(s) read by "
                                f"convention:\n{text}", fg="yellow"), err=True)
     return data

@@ -41,13 +41,14 @@ def run(scenario: Path, data_path: Path | None, year: int | None, out: Path, lan
 
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = read_data(data_path)
+    data = read_data(data_path, sc)
     result = evaluate(sc, data, year)
     synthetic_banner(data)
     print_ranked(result, lang)
     floats = floats_for_people(result, lang)
     if not floats.empty:
         print_table(floats, "奖金浮动：规定与实际 / floats as stated and as paid")
+    _print_parts(result, lang)
     warn_missing(result)
     with output_set(out, result.manifest(), scenario, data_path) as tmp:
         write_csv_safe(results_table(result), tmp / "results.csv")
@@ -86,7 +87,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 
     check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
-    data = read_data(data_path)
+    data = read_data(data_path, sr, sb)
     cmp = run_compare(sb, sr, data, year)
     synthetic_banner(data)
     print_ranked(cmp.base, lang)
@@ -106,12 +107,32 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     floats = floats_for_people(cmp, lang)
     if not floats.empty:
         print_table(floats, "奖金浮动：规定与实际 / floats as stated and as paid")
+    from ..present.parts import staff_changes
+
+    staff = staff_changes(cmp, lang)
+    if not staff.empty:
+        print_table(staff, "员工优秀名额：基准 → 改革 / staff 优秀 slots, base → reform")
     report = comparison_report(cmp, size=size)
     print_table(report.sheets["汇总 Summary"], "汇总 Summary")
     print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")
     with output_set(out, dict(report.manifest), base, reform, data_path) as tmp:
         write_report_files(report, tmp)
     click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")
+
+
+def _print_parts(result, lang: str) -> None:
+    """The tables of the parts of the year, the events, the cascade and the further league tables, where the
+    scenario has them."""
+    from ..present.parts import events_table, league_tables, people_table
+
+    events = events_table(result, lang)
+    if not events.empty:
+        print_table(events, "督查、巡视巡察、审计扣分事项 / findings of supervision, inspection tours and audits")
+    people = people_table(result, lang)
+    if not people.empty:
+        print_table(people, "考人：员工优秀名额、班子等次、主要领导、个人奖金 / the cascade to people")
+    for name, table in league_tables(result, lang).items():
+        print_table(table, f"榜单 league table: {name}")
 
 
 @main.command()
@@ -128,7 +149,8 @@ def explain(scenario: Path, unit: str, data_path: Path | None, year: int | None,
     from ..io.scenarios import load_scenario
     from ..present.text import explain as explain_unit
 
-    result = evaluate(load_scenario(scenario), read_data(data_path), year)
+    sc = load_scenario(scenario)
+    result = evaluate(sc, read_data(data_path, sc), year)
     exp = explain_unit(result, unit)
     click.echo(exp.text(lang))
     show = exp.contributions[["indicator", "indicator_name", "weight", "share", "points", "lost"]].round(3)
@@ -150,7 +172,7 @@ def validate(path: Path, data_path: Path | None) -> None:
 
     if path.suffix.lower() in (".yaml", ".yml"):
         sc = load_scenario(path)
-        data = read_data(data_path)
+        data = read_data(data_path, sc)
         plan = compile_plan(sc, data)
         year = sc.year if sc.year is not None else data.years[-1]
         check_year(plan, inputs_of(plan), plan.year_index(year), year)

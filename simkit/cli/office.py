@@ -43,7 +43,7 @@ def brief(base: Path, reform: Path, data_path: Path | None, year: int | None, ye
                                   "give a path such as note.docx"))
     _check_new_file(out)
     sb, sr = load_scenario(base), load_scenario(reform)
-    data = read_data(data_path)
+    data = read_data(data_path, sr, sb)
     synthetic_banner(data)
     path = write_brief(sb, sr, data, out, years=_parse_years(years), size=size, year=year)
     click.echo(f"written: {path}")

@@ -15,7 +15,8 @@ from .tree import Tree
 
 
 def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = None, *,
-              nodes: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+              nodes: tuple[int, ...] | None = None, have: np.ndarray | None = None,
+              ) -> tuple[np.ndarray, np.ndarray | None]:
     """Scores of every node (batch, units, nodes) and effective weights (batch, units, nodes).
 
     ``leaf_scores`` has shape (batch, units, leaves), NaN where a value is missing or the leaf does not apply.
@@ -24,7 +25,9 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
     (None): a tree of weighted arithmetic means then collapses into effective leaf weights per draw
     (``leaf_weights``), one product per missing-value pattern instead of the level-by-level means, with the
     same numbers up to rounding in the last digits (a property test checks it).  Only the asked nodes are
-    stored: a Monte Carlo block then never fills a (batch, units, nodes) array it does not read.
+    stored: a Monte Carlo block then never fills a (batch, units, nodes) array it does not read.  ``have``
+    (units, leaves), with ``nodes`` on such a tree, says which cells have a score in every row of the batch,
+    the others holding 0 (not NaN) in ``leaf_scores``: what the lean leaf stage knows and gives as it is.
 
     >>> import numpy as np
     >>> from simkit.engine.tree import Tree
@@ -39,9 +42,11 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
     if w_all.ndim == 1:
         w_all = w_all[None, :]
     if nodes is not None and all_arithmetic(tree):
-        collapsed = _collapsed(tree, leaf_scores, w_all, nodes)
+        collapsed = _collapsed(tree, leaf_scores, w_all, nodes, have)
         if collapsed is not None:
             return collapsed, None
+    if have is not None:
+        raise ValueError("`have` serves the collapsed scores of some nodes of an all-arithmetic tree")
     b, u, _ = leaf_scores.shape
     b = max(b, w_all.shape[0])
     n = len(tree.nodes)
@@ -87,15 +92,38 @@ def aggregate(tree: Tree, leaf_scores: np.ndarray, weights: np.ndarray | None = 
     return scores, eff
 
 
-def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tuple[int, ...]) -> np.ndarray | None:
+#: Availability patterns seen (a Monte Carlo's blocks see the same few again): (shape, bytes) → patterns, ids.
+_PATTERNS: dict[tuple[tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _patterns(have: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``have`` (units, leaves) and each unit's row among them (``np.unique``), cached."""
+    key = (have.shape, have.tobytes())
+    hit = _PATTERNS.get(key)
+    if hit is None:
+        patterns, pattern_id = np.unique(have, axis=0, return_inverse=True)
+        hit = (patterns, np.asarray(pattern_id).reshape(-1))
+        for a in hit:
+            a.flags.writeable = False
+        if len(_PATTERNS) >= 256:
+            _PATTERNS.clear()
+        _PATTERNS[key] = hit
+    return hit
+
+
+def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tuple[int, ...],
+               have: np.ndarray | None = None) -> np.ndarray | None:
     """Scores of ``nodes`` (b, u, len(nodes)) by collapsed leaf weights; None when the draws differ in which
-    leaves are missing (the level-by-level means then serve)."""
-    have = ~np.isnan(leaf_scores)
-    if leaf_scores.shape[0] > 1 and not (have == have[:1]).all():
-        return None
-    patterns, pattern_id = np.unique(have[0], axis=0, return_inverse=True)
-    pattern_id = np.asarray(pattern_id).reshape(-1)
-    s = np.where(have, leaf_scores, 0.0)
+    leaves are missing (the level-by-level means then serve).  ``have``: see ``aggregate``."""
+    if have is not None:
+        patterns, pattern_id = _patterns(have)
+        s = leaf_scores
+    else:
+        missing = np.isnan(leaf_scores)
+        if leaf_scores.shape[0] > 1 and (missing != missing[:1]).any():
+            return None
+        patterns, pattern_id = _patterns(~missing[0])
+        s = np.where(missing, 0.0, leaf_scores) if missing[0].any() else leaf_scores
     b, u = max(s.shape[0], w_all.shape[0]), s.shape[1]
     out = np.empty((b, u, len(nodes))) if len(nodes) > 1 else None
     groups = [np.flatnonzero(pattern_id == p) for p in range(len(patterns))]
@@ -108,6 +136,8 @@ def _collapsed(tree: Tree, leaf_scores: np.ndarray, w_all: np.ndarray, nodes: tu
                     np.einsum("bl,ul->bu", e[:, p, :], s[0], out=res, optimize=False)
                 else:
                     res[:, cols] = np.einsum("bl,ul->bu", e[:, p, :], s[0, cols], optimize=False)
+        elif len(groups) == 1:  # one pattern: the same sums without a copy of the weights per unit
+            np.einsum("bl,bul->bu", np.broadcast_to(e[:, 0, :], (b, e.shape[-1])), s, out=res, optimize=False)
         else:
             res = np.einsum("bul,bul->bu", np.broadcast_to(e[:, pattern_id, :], (b, u, e.shape[-1])),
                             np.broadcast_to(s, (b, *s.shape[1:])))

@@ -8,7 +8,7 @@ years) build their own ``Inputs`` with every field stated; they never copy or pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from ..schema.measures import blend_lag
 from ..schema.missing import POLICY_CODES
 from ..schema.scenario import ResolvedRule, Scenario
 from ..schema.scenario import where as where_of
+from .components import year_values
+from .events import EventArrays, event_arrays
+from .scope import scoped_data
 from .tree import Tree, build_tree
 
 
@@ -70,6 +73,10 @@ class Plan:
     back: int | None  # how many years before an evaluated one the rules read; None: a ratchet reads them all
     unit_order: np.ndarray = field(repr=False)  # (U,) −position of each unit id in sorted order (ties by id)
     missing: MissingPlan = field(repr=False)  # what a missing cell gives
+    #: With group rules (``scenario.groups``): one plan per profile of units, each with its own rules, weights
+    #: and ``profile_units``; the stages run each for its units (``engine.groups``).  Empty: one set of rules.
+    profiles: tuple[Plan, ...] = field(default=(), repr=False)
+    profile_units: np.ndarray | None = field(default=None, repr=False)  # (U,) bool: a profile plan's units
 
     @property
     def where(self) -> str:
@@ -104,7 +111,8 @@ class Inputs:
 
     ``values`` (U, L, T), or (D, U, L, T) with a draw axis, are the observed values of the plan's leaves;
     ``assigned`` (U, L, T) the assigned targets (NaN where none); ``bonus``, ``deduction`` (U, T) the capped
-    points of the adjustments table and ``veto`` (U, T) its vetoes, with ``veto_reason`` (U, T) text.
+    points of the adjustments table and ``veto`` (U, T) its vetoes, with ``veto_reason`` (U, T) text.  With the
+    scenario's ``events`` rules, ``deduction`` and ``veto`` include the events' (``events`` holds them by source).
     """
 
     values: np.ndarray
@@ -113,6 +121,7 @@ class Inputs:
     deduction: np.ndarray
     veto: np.ndarray
     veto_reason: np.ndarray
+    events: EventArrays | None = None
 
     @property
     def draws(self) -> int:
@@ -123,16 +132,31 @@ def _rule_key(rule: ResolvedRule) -> tuple:
     return (tuple(sorted(rule.measures.items())), rule.target, rule.scoring, rule.nonpositive_base)
 
 
-def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
-    """Check the scenario against the data and lay out everything that does not depend on the year."""
-    where = where_of(scenario)
-    tree = build_tree(scenario, data)
-    # Group leaves by their resolved rule so each rule runs once over all its leaves.
+def _rule_sets(scenario: Scenario, tree: Tree) -> tuple[RuleSet, ...]:
+    """Leaves grouped by their resolved rule, so that each rule runs once over all its leaves."""
     sets: dict[tuple, tuple[ResolvedRule, list[int]]] = {}
     for k, path in enumerate(tree.path):
         rule = scenario.rule_for(path)
         sets.setdefault(_rule_key(rule), (rule, []))[1].append(k)
-    rule_sets = tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
+    return tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
+
+
+def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
+    """Check the scenario against the data and lay out everything that does not depend on the year.
+
+    The plan's data are the units the scenario evaluates (``scope``); with group rules (``groups``) the plan
+    holds one plan per profile of units (``profiles``).
+    """
+    where = where_of(scenario)
+    data = scoped_data(scenario, data)
+    tree = build_tree(scenario, data)
+    variants = [(None, scenario)]
+    if scenario.groups:
+        from .groups import profiles
+
+        variants = [(p.units, p.scenario) for p in profiles(scenario, data)]
+    sets_of = [_rule_sets(sc, tree) for _, sc in variants]
+    rule_sets = tuple(rs for sets in sets_of for rs in sets)
 
     problems = []
     history, back = 0, 0
@@ -157,15 +181,24 @@ def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
     if int(missing.max_years.max(initial=0)):  # values carried forward are read from earlier years
         back = back + int(missing.max_years.max())
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(list(dict.fromkeys(problems)))
     codes, names = pd.factorize(data.units["group"], sort=False)
     order = -np.argsort(np.argsort(np.array(data.unit_ids, dtype=object))).astype(float)
-    return Plan(scenario, data, tree, rule_sets, data.indicator_direction[tree.leaf_data_index],
+    plan = Plan(scenario, data, tree, rule_sets, data.indicator_direction[tree.leaf_data_index],
                 np.asarray(codes), tuple(names), history, None if whole else back, order, missing)
+    if len(variants) == 1 and variants[0][0] is None:
+        return plan
+    parts = []
+    for (units, sc), sets in zip(variants, sets_of, strict=True):
+        w = next((w for u, w in tree.profile_weights if np.array_equal(u, units)), tree.weight)
+        sub = replace(tree, weight=w, applicable=tree.applicable & units[:, None], profile_weights=())
+        parts.append(replace(plan, scenario=sc, tree=sub, rule_sets=sets, profile_units=units))
+    return replace(plan, profiles=tuple(parts))
 
 
 def inputs_of(plan: Plan) -> Inputs:
-    """The data's own values, assigned targets and adjustments, laid out for the plan's leaves."""
+    """The data's own values, assigned targets and adjustments, laid out for the plan's leaves (a value given by
+    period made over its year as its component says; the events as the scenario's rules say)."""
     data, tree = plan.data, plan.tree
     cfg = plan.scenario.adjustments
     bonus, deduction, vetoes = data.adjustment_arrays
@@ -176,8 +209,16 @@ def inputs_of(plan: Plan) -> Inputs:
     if cfg.veto.use_table:
         for (u, t), text in vetoes.items():
             reason[u, t] = text
-    return Inputs(data.cube[:, tree.leaf_data_index, :], data.assigned[:, tree.leaf_data_index, :],
-                  capped(bonus, cfg.bonus_cap), capped(deduction, cfg.deduction_cap), reason != "", reason)
+    values = year_values(data, tree.leaf_data_index, tree.over_year) if tree.over_year \
+        else data.cube[:, tree.leaf_data_index, :]
+    deduction = capped(deduction, cfg.deduction_cap)
+    events = event_arrays(plan.scenario, data)
+    if events is not None:  # 督查、巡视巡察、审计: their own caps, beside the adjustments table's
+        deduction = deduction + events.total
+        both = (reason != "") & events.veto
+        reason = np.where(both, reason + "；" + events.veto_reason, np.where(events.veto, events.veto_reason, reason))
+    return Inputs(values, data.assigned[:, tree.leaf_data_index, :], capped(bonus, cfg.bonus_cap), deduction,
+                  reason != "", reason, events)
 
 
 def check_year(plan: Plan, inputs: Inputs, t: int, year: int) -> None:

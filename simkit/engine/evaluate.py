@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import EvaluationError, Problem, RuleInputError, SimkitError
 from ..io.dataset import Dataset
 from ..schema.scenario import Scenario
+from .cascade import with_cascade
 from .compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from .messages import cell_problems, issue_problems
 from .result import Result, stage_variables
@@ -41,14 +42,18 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     back = look_back_stage(plan, totals, ranks, start) if look_back and (cons.progress or cons.accountability) \
         else None
     first = plan.years[0]  # a year index beyond the data (a projection) is labelled by counting on
-    return Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
-                  tuple(plan.years[t] for t in ts),
-                  stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
-                  cash.budget if cash is not None else None, leaf.issues)
+    result = Result(plan, inputs, tuple(first + t for t in ts) if ts and max(ts) >= len(plan.years) else
+                    tuple(plan.years[t] for t in ts),
+                    stage_variables(leaf, totals, ranks, cash, back), leaf.measures, leaf.weight,
+                    cash.budget if cash is not None else None, leaf.issues)
+    return with_cascade(result) if money and cons.cascade is not None else result
 
 
-def as_data(data: Dataset | str | Path | None) -> Dataset:
-    """The data set given, a folder or workbook to read, or the bundled data."""
+def as_data(data: Dataset | str | Path | None, scenario: Scenario | None = None) -> Dataset:
+    """The data set given, a folder or workbook to read, or the bundled data (the scenario's ``data`` when it
+    names a bundled set)."""
+    if data is None and scenario is not None:
+        data = scenario.data
     if data is None or isinstance(data, str | Path):
         from ..io.read import load_data
 
@@ -113,13 +118,36 @@ def _evaluate(plan: Plan, inputs: Inputs, t: int, *, every: bool = False) -> Res
             leaf = _slice_years(leaf, keep)
             ts, problems = ts[keep], problems[keep]
         try:
-            return run(plan, inputs, ts, leaf=leaf)
+            return _with_leagues(run(plan, inputs, ts, leaf=leaf), plan, t)
         except RuleInputError as exc:  # an aggregation the scores cannot enter (a geometric mean of a 0)
             mask = np.asarray(exc.mask)[..., : plan.tree.n_leaves]
             mask = mask.reshape(1, len(ts), *mask.shape[1:])
             k = int(np.flatnonzero(mask.any(axis=(0, 2, 3)))[0])
             problems[k] = cell_problems(plan, np.arange(plan.tree.n_leaves), mask[:, k], exc.message, exc.fix,
                                         plan.years[ts[k]])
+
+
+def _with_leagues(result: Result, plan: Plan, t: int) -> Result:
+    """The result with the scenario's further league tables (``league_tables``), each evaluated on the same units
+    for the same years (as many of them as its rules can evaluate)."""
+    tables = plan.scenario.league_tables
+    if not tables:
+        return result
+    from dataclasses import replace
+
+    from .leagues import league_scenario
+
+    out = {}
+    for table in tables:
+        variant = league_scenario(plan.scenario, table, plan.data.full)
+        vplan = compile_plan(variant, plan.data.full)
+        sub = _evaluate(vplan, inputs_of(vplan), t, every=len(result.years) > 1)
+        if sub is None:
+            raise EvaluationError(Problem(plan.where, f"league table {table.id!r} ({table.name}) cannot be evaluated "
+                                          f"in {plan.years[t]}", "check its rules against the data",
+                                          field="league_tables"))
+        out[table.id] = sub
+    return replace(result, leagues=out)
 
 
 def _headline(plan: Plan, t: int) -> list[Problem]:
@@ -152,7 +180,8 @@ def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None 
     >>> sorted(r.units.columns)[:3], r.year
     (['accountability', 'accountability_en', 'award_slots'], 2018)
     """
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     plan = compile_plan(scenario, data)
     year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
     return _evaluate(plan, inputs_of(plan), plan.year_index(year))
@@ -166,7 +195,8 @@ def evaluate_history(scenario: Scenario | str | Path, data: Dataset | str | Path
     >>> list(simkit.evaluate_history(simkit.load_scenario("yiyang_2018_reform")))
     [2015, 2016, 2017, 2018]
     """
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     plan = compile_plan(scenario, data)
     final = max(years) if years else data.years[-1]
     inputs = inputs_of(plan)

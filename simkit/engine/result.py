@@ -61,6 +61,11 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "bottom_years": ("draw", "year", "unit"),
     "step": ("draw", "year", "unit"),
     "bonus_base": ("unit",),
+    "staff_excellent_slots": ("draw", "year", "unit"),
+    "per_head_excellent": ("draw", "year", "unit"),
+    "per_head_other": ("draw", "year", "unit"),
+    "team_grade": ("draw", "year", "unit"),
+    "leader_step": ("draw", "year", "unit"),
 }
 
 
@@ -107,6 +112,7 @@ class Result:
     issues: tuple[Issue, ...] = field(default=(), repr=False)
     focus: int | None = -1  # the year the tables show; None: every year counts (a panel, a projection)
     sampled: bool = False  # the draws are random samples (paths, Monte Carlo), even when there is one of them
+    leagues: Mapping[str, Result] = field(default_factory=dict, repr=False)  # further league tables, by id
 
     # ------------------------------------------------------------------ what produced it
     @property
@@ -150,6 +156,17 @@ class Result:
         """The focus year and every earlier year of the result, by year (oldest first)."""
         last = self._k % len(self.years)
         return {y: replace(self, focus=k) for k, y in enumerate(self.years[: last + 1])}
+
+    @cached_property
+    def unit_measure_weight(self) -> np.ndarray | None:
+        """(U, L, M): each unit's blend weight of each leaf's measures (its group's rules, with ``groups``)."""
+        if self.measure_weight is None:
+            return None
+        if not self.plan.profiles:
+            return np.broadcast_to(self.measure_weight, (len(self.plan.group_codes), *self.measure_weight.shape))
+        from .groups import measure_weights
+
+        return measure_weights(self.plan, self.measures)
 
     def _now(self, name: str, draw: int = 0) -> np.ndarray:
         return self.variables[name][draw, self._k]
@@ -258,6 +275,8 @@ class Result:
             df["previous_rank"] = pd.array(self._now("previous_rank"), dtype="Int64")
             df["rank_change"] = pd.array(self._now("rank_change"), dtype="Int64")
             df["score_change"] = self._now("score_change")
+        for column, values in self._more_columns().items():  # events, the cascade, further league tables
+            df[column] = values
         cons = self.scenario.consequences
         if cons.progress is not None and "progress_award" in self.variables:
             df["progress_award"] = self._now("progress_award")
@@ -271,6 +290,46 @@ class Result:
         df["_g"] = plan.group_codes
         df = df.sort_values(["_g", "rank", "unit"], na_position="last").drop(columns="_g")
         return df.reset_index(drop=True)
+
+    def _more_columns(self) -> dict[str, Any]:
+        """The columns of ``units`` from events (per source), the cascade and the further league tables."""
+        from .cascade import unit_columns as cascade_columns
+        from .events import unit_columns as event_columns
+
+        out: dict[str, Any] = {}
+        tree = self.plan.tree
+        comps = {c.id for c in self.scenario.components or ()}
+        for k, node in enumerate(tree.nodes):  # with components, the first-level indicators' scores too
+            if comps and tree.parent[k] >= 0 and tree.nodes[tree.parent[k]] in comps:
+                out[f"score_{node}"] = self._now("node_score")[:, k]
+        if self.inputs.events is not None and self.year in self.plan.years:
+            out.update(event_columns(self.inputs.events, self.plan.years.index(self.year)))
+        out.update(cascade_columns(self))
+        for tid, lg in self.leagues.items():
+            if self.year not in lg.years:
+                continue
+            u = lg.at(self.year).units.set_index("unit").reindex(list(self.data.unit_ids))
+            out[f"{tid}_score"] = u["score"].to_numpy()
+            out[f"{tid}_rank"] = pd.array(u["rank"].to_numpy(), dtype="Int64")
+            out[f"{tid}_grade"] = u["grade"].to_numpy()
+            if "award_slots" in u:
+                out[f"{tid}_award_slots"] = u["award_slots"].to_numpy()
+        return out
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events (督查、巡视巡察、审计) of the focus year, with their points under the rules and the caps that
+        bound (empty without the scenario's ``events`` rules)."""
+        from .events import event_table
+
+        return event_table(self)
+
+    @property
+    def staff(self) -> pd.DataFrame:
+        """The per-head bonus in whole yuan by individual grade (with ``cascade.per_head``; else empty)."""
+        from .cascade import staff_table
+
+        return staff_table(self)
 
     def _veto_reasons(self, table: np.ndarray) -> list[str]:
         """Why each unit is vetoed: the adjustments table's reason, else the condition that fired, stated as
@@ -303,18 +362,21 @@ class Result:
         eff = self._now("effective")[:, :n_l]
         share = self._now("share")
         total = self.scenario.total
-        rules = {int(k): rs.rule for rs in plan.rule_sets for k in rs.leaves}
+        from .groups import measure_weights, rule_of
+
+        by_unit = rule_of(plan)  # per unit, each leaf's rule (its group's, with group rules)
         # measured / target of the leaf's only measure; NaN for a blend (its parts are in the dataset)
-        solo = np.full((n_l,), -1)
+        solo = np.full((len(units), n_l), -1)
         if self.measure_weight is not None:
-            one = (self.measure_weight == 1.0)
-            solo = np.where(one.any(axis=1), one.argmax(axis=1), -1)
+            one = (self.measure_weight == 1.0)[None] if not plan.profiles else \
+                measure_weights(plan, self.measures) == 1.0
+            solo = np.broadcast_to(np.where(one.any(axis=-1), one.argmax(axis=-1), -1), solo.shape)
 
         def part(name: str) -> np.ndarray:
             if name not in self.variables:
                 return np.full(len(uu), np.nan)
             arr = self._now(name)  # (U, L, M)
-            k = solo[ll]
+            k = solo[uu, ll]
             return np.where(k >= 0, arr[uu, ll, np.maximum(k, 0)], np.nan)
 
         t = plan.years.index(self.year)
@@ -326,13 +388,13 @@ class Result:
             "indicator": leaves[ll], "indicator_name": ind.loc[leaves[ll], "name"].to_numpy(),
             "parent": [tree.path[k][0] for k in ll],
             "direction": plan.direction[ll].astype(int),
-            "measure": [_measure_label(rules[k].measures) for k in ll],
+            "measure": [_measure_label(by_unit[u][k].measures) for u, k in zip(uu, ll, strict=True)],
             "value": self._now("value")[uu, ll], "previous": prev,
             "measured": part("measured"), "target": part("target"),
             "share": share[uu, ll], "score": share[uu, ll] * 100.0,
             "weight": eff[uu, ll] * total, "points": eff[uu, ll] * np.nan_to_num(share[uu, ll]) * total,
-            "scoring": [rules[k].scoring.rule for k in ll],
-            "target_rule": [rules[k].target.rule for k in ll],
+            "scoring": [by_unit[u][k].scoring.rule for u, k in zip(uu, ll, strict=True)],
+            "target_rule": [by_unit[u][k].target.rule for u, k in zip(uu, ll, strict=True)],
         })
         df["missing"] = np.isnan(df["value"].to_numpy(dtype=float))
         filled = self._now("filled")[uu, ll] if "filled" in self.variables else np.zeros(len(uu), dtype=int)

@@ -7,7 +7,7 @@ returns a ``Tree`` of plain arrays for the aggregation stage.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,6 +35,9 @@ class Tree:
     leaf_data_index: np.ndarray  # (L,) column of each kept leaf in Dataset.cube
     path: tuple[tuple[str, ...], ...]  # per leaf: node ids from its first-level ancestor down to it
     root_is_data_node: bool  # the data has a single top node (like COINr's Index) that is the root
+    #: per group profile (``scenario.groups``) that changes weights: (units, its weights (N,)); empty: none
+    profile_weights: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    over_year: tuple[str, ...] = ()  # per leaf: how a year's value is made from its periods (components)
 
     @property
     def leaves(self) -> tuple[str, ...]:
@@ -49,7 +52,15 @@ class Tree:
 
 
 def build_tree(scenario: Scenario, data: Dataset) -> Tree:
-    """Resolve the scenario's weights and node choices on the data's indicator tree; raise on any mismatch."""
+    """Resolve the scenario's weights and node choices on the data's indicator tree; raise on any mismatch.
+
+    The leaves are the data's, less the subjective ones (unless the scenario keeps them), those outside
+    ``scope.indicators`` and, with ``components``, those in no component; with a scope or group rules, less
+    the leaves that apply to no unit evaluated.  Components are nodes between the root and the nodes they name.
+    """
+    from .components import check_component_nodes, component_of, over_year
+    from .groups import applicability, check_names
+
     where_ = where_of(scenario)
     problems: list[Problem] = []
     info = data.indicator_info
@@ -57,24 +68,73 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
     all_ids = set(info)
     parent_of = {i: row["parent"] for i, row in info.items() if isinstance(row["parent"], str)}
 
-    # Which leaves count: subjective ones only when the scenario keeps them.
+    def chain_of(n: str) -> tuple[str, ...]:
+        chain = [n]
+        while chain[-1] in parent_of:
+            chain.append(parent_of[chain[-1]])
+        return tuple(reversed(chain))
+
+    # Which leaves count: subjective ones only when the scenario keeps them; those in scope; those in a component.
     leaves = [lf for lf in data.leaves if scenario.include_subjective or info[lf]["kind"] != "subjective"]
-    kept: set[str] = set()
+    subjective = {lf for lf in data.leaves if lf not in leaves}
+    scope = scenario.scope.indicators if scenario.scope is not None else ()
+    if scope:
+        problems += [Problem(where_, f"scope.indicators names {n!r}, which is not in the data's indicators table",
+                             "correct the id (see the indicators table)", field="scope.indicators")
+                     for n in scope if n not in all_ids]
+        leaves = [lf for lf in leaves if set(chain_of(lf)) & set(scope)]
+    components = scenario.components or ()
+    named: dict[str, str] = {}  # node named by a component → the component's id
+    if components:
+        problems += check_component_nodes(scenario, where_, all_ids, data.leaves)
+        for comp in components:
+            named.update({n: comp.id for n in comp.nodes})
+        leaves = [lf for lf in leaves if component_of(scenario, chain_of(lf)) is not None]
+    if scenario.groups:
+        problems += check_names(scenario, data, where_, all_ids)
+    if problems:
+        raise ScenarioError(problems)
+
+    # Applicability by track, and by group rules (个性指标, left-out nodes).
+    def applies(kept_leaves: list[str]) -> np.ndarray:
+        leaf_track = np.array([info[lf]["track"] for lf in kept_leaves], dtype=object)
+        unit_track = data.units["track"].to_numpy(dtype=object)
+        app = (leaf_track[None, :] == ALL_TRACKS) | (leaf_track[None, :] == unit_track[:, None])
+        if scenario.groups:
+            app &= applicability(scenario, data, [chain_of(lf) for lf in kept_leaves])
+        return app.reshape(len(unit_track), len(kept_leaves))
+
+    applicable = applies(leaves)
+    if scenario.scope is not None or scenario.groups or components:  # leaves no unit of this scheme has
+        some = applicable.any(axis=0)
+        leaves = [lf for lf, ok in zip(leaves, some, strict=True) if ok]
+        applicable = applicable[:, some]
+
+    # The tree's parents: the data's, except that a node a component names hangs from the component.
+    tree_parent = {n: named[n] if n in named else parent_of[n] for n in info if n in named or n in parent_of}
+    kept: set[str] = set(named.values())
     for lf in leaves:
         node: str | None = lf
         while node is not None:
             kept.add(node)
-            node = parent_of.get(node)
+            node = tree_parent.get(node)
+    comp_order = {c.id: len(info) + k for k, c in enumerate(components)}
+    for k, comp in enumerate(components):
+        if not any(tree_parent.get(n) == comp.id for n in kept):
+            problems.append(Problem(where_, f"component {comp.name} holds no indicator that applies to the units "
+                                    "evaluated", "name nodes of the data's indicators that these units have, or "
+                                    "remove the component", field=f"components.{k}.nodes"))
 
     def known(ids: object, field: str, what: str) -> None:
         for i in ids:  # type: ignore[attr-defined]
-            if i not in all_ids:
+            if i not in all_ids and i not in comp_order:
                 close = difflib.get_close_matches(str(i), sorted(all_ids), n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 problems.append(Problem(where_, f"{what} {i!r} is not in the data's indicators table",
                                         f"{hint}correct the id (the data's indicator ids: "
                                         f"{', '.join(sorted(all_ids)[:60])})", field=f"{field}.{i}"))
-            elif i not in kept:
+            elif i not in kept and (i in subjective or not set(subjective).isdisjoint(_below(i, parent_of, data))
+                                    ) and not _outside(i, leaves, parent_of, data):
                 problems.append(Problem(where_, f"{what} {i!r} is a subjective indicator, and this scenario leaves "
                                         "them out", "set `include_subjective: true` or remove it",
                                         field=f"{field}.{i}"))
@@ -93,57 +153,97 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
     # Bottom-up order: leaves, then inner nodes by decreasing depth.
     def depth_of(n: str) -> int:
         d = 1
-        while n in parent_of:
-            n = parent_of[n]
+        while n in tree_parent:
+            n = tree_parent[n]
             d += 1
         return d
 
+    position = {**order, **comp_order}
     # Deepest first, ties in table order: the same node order on every run, whatever the hash seed.
-    inner = sorted((n for n in kept if n not in leaves), key=lambda n: (-depth_of(n), order[n]))
-    tops = [n for n in info if n in kept and n not in parent_of]
-    single_root = len(tops) == 1 and tops[0] not in leaves
+    inner = sorted((n for n in kept if n not in leaves), key=lambda n: (-depth_of(n), position[n]))
+    tops = list(comp_order) if components else [n for n in info if n in kept and n not in parent_of]
+    single_root = not components and len(tops) == 1 and tops[0] not in leaves
     nodes = leaves + inner + ([] if single_root else [ROOT])
     pos = {n: k for k, n in enumerate(nodes)}
     root = nodes[-1]
-    parent = np.array([pos[parent_of[n]] if n in parent_of else (-1 if n == root else pos[ROOT]) for n in nodes])
+    parent = np.array([pos[tree_parent[n]] if n in tree_parent else (-1 if n == root else pos[ROOT]) for n in nodes])
     children = tuple(np.flatnonzero(parent == k) for k in range(len(nodes)))
     depth = np.array([0 if n == root else depth_of(n) - (1 if single_root else 0) for n in nodes])
 
-    # Weights: scenario, else the data's weight column, else 1 (relative) / a problem (points).
-    weight = np.ones(len(nodes))
     points = scenario.weights.mode == "points"
+    weight = _weights(scenario, nodes, info, root, problems, where_)
+    unit_track = data.units["track"].to_numpy(dtype=object)
+    profile_weights: list[tuple[np.ndarray, np.ndarray]] = []
+    if scenario.groups:
+        from .groups import profiles
+
+        for prof in profiles(scenario, data):
+            if prof.scenario is scenario:
+                check = [(scenario, weight, prof.units, "")]
+            else:
+                w = _weights(prof.scenario, nodes, info, root, problems, where_)
+                profile_weights.append((prof.units, w))
+                check = [(prof.scenario, w, prof.units, f"groups.{'+'.join(prof.keys)}: ")]
+            for sc, w, rows, label in check:
+                if points and rows.any():
+                    found = _check_points(sc, where_, nodes, len(leaves), children, w, applicable[rows],
+                                          unit_track[rows], root)
+                    problems += [replace(p, message=label + p.message) for p in found]
+    elif points:
+        problems += _check_points(scenario, where_, nodes, len(leaves), children, weight, applicable, unit_track, root)
+    if problems:
+        raise ScenarioError(list(dict.fromkeys(problems)))
+
+    method = tuple(scenario.aggregation.by_node.get(n, scenario.aggregation.method) for n in nodes)
+    paths = [chain_of(lf) for lf in leaves]
+    leaf_index = np.array([data.leaves.index(lf) for lf in leaves], dtype=int)
+    return Tree(tuple(nodes), len(leaves), parent, weight, children, depth, method, applicable, leaf_index,
+                tuple(paths), single_root, tuple(profile_weights),
+                over_year(scenario, paths) if components else ())
+
+
+def _below(node: str, parent_of: dict[str, str], data: Dataset) -> set[str]:
+    """The leaves under ``node`` (itself, if a leaf)."""
+    out = set()
+    for lf in data.leaves:
+        n: str | None = lf
+        while n is not None:
+            if n == node:
+                out.add(lf)
+                break
+            n = parent_of.get(n)
+    return out
+
+
+def _outside(node: str, leaves: list[str], parent_of: dict[str, str], data: Dataset) -> bool:
+    """A node left out by the scope or the components (not only because it is subjective): its leaves that are
+    not subjective are all left out too."""
+    below = _below(node, parent_of, data)
+    objective = {lf for lf in below if data.indicator_info[lf]["kind"] != "subjective"}
+    return bool(objective) and not (objective & set(leaves))
+
+
+def _weights(scenario: Scenario, nodes: list[str], info: dict, root: str, problems: list[Problem],
+             where: str) -> np.ndarray:
+    """Weights: the scenario's, else a component's points, else the data's weight column, else 1 (relative) or
+    a problem (points)."""
+    points = scenario.weights.mode == "points"
+    comp_points = {c.id: c.points for c in scenario.components or ()}
+    weight = np.ones(len(nodes))
     for k, n in enumerate(nodes):
         if n == root:
             weight[k] = scenario.total
         elif n in scenario.weights.values:
             weight[k] = scenario.weights.values[n]
+        elif n in comp_points:
+            weight[k] = comp_points[n]
         elif n in info and not np.isnan(info[n]["weight"]):
             weight[k] = info[n]["weight"]
         elif points:
-            problems.append(Problem(where_, f"node {n!r} has no points: neither the scenario nor the data's "
+            problems.append(Problem(where, f"node {n!r} has no points: neither the scenario nor the data's "
                                     "indicators table gives a weight", f"add `{n}: <points>` under weights.values",
                                     field=f"weights.values.{n}"))
-
-    # Applicability by track.
-    leaf_track = np.array([info[lf]["track"] for lf in leaves], dtype=object)
-    unit_track = data.units["track"].to_numpy(dtype=object)
-    applicable = (leaf_track[None, :] == ALL_TRACKS) | (leaf_track[None, :] == unit_track[:, None])
-
-    if points:
-        problems += _check_points(scenario, where_, nodes, len(leaves), children, weight, applicable, unit_track, root)
-    if problems:
-        raise ScenarioError(problems)
-
-    method = tuple(scenario.aggregation.by_node.get(n, scenario.aggregation.method) for n in nodes)
-    paths = []
-    for lf in leaves:
-        chain = [lf]
-        while chain[-1] in parent_of:
-            chain.append(parent_of[chain[-1]])
-        paths.append(tuple(reversed(chain)))
-    leaf_index = np.array([data.leaves.index(lf) for lf in leaves], dtype=int)
-    return Tree(tuple(nodes), len(leaves), parent, weight, children, depth, method, applicable, leaf_index,
-                tuple(paths), single_root)
+    return weight
 
 
 def _check_points(scenario: Scenario, where: str, nodes: list[str], n_leaves: int, children: tuple[np.ndarray, ...],

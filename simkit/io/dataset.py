@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 from ..schema.tables import ALL_TRACKS, SCHEMA
+from .periods import period_end
 
 BUNDLED = Path(__file__).resolve().parents[1] / "datasets" / "yiyang"
 
@@ -49,6 +50,10 @@ class Dataset:
     #: What the reader interpreted without refusing it ("8%" read as 8, full-width digits, blank lines above a
     #: header, sheets not read), as ``Problem`` records to show as warnings.
     notes: tuple[Problem, ...] = field(default=(), compare=False)
+    #: What inspections and audits found (督查、巡视巡察、审计), one row per event; None: the data have no events table.
+    events_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: The data set this one was taken from (``subset_units`` for a scenario's scope); None: it is the data given.
+    origin: Dataset | None = field(default=None, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ derived views
@@ -68,12 +73,75 @@ class Dataset:
 
     @cached_property
     def cube(self) -> np.ndarray:
-        """Observed values as an array (units, leaves, years), NaN where missing."""
-        u = pd.Index(self.unit_ids).get_indexer(self.observations["unit"])
-        i = pd.Index(self.leaves).get_indexer(self.observations["indicator"])
-        t = pd.Index(self.years).get_indexer(self.observations["year"])
-        out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
-        out[u, i, t] = self.observations["value"].to_numpy(dtype=float)
+        """Observed values as an array (units, leaves, years), NaN where missing; a value given by period (month,
+        quarter) is the mean of the year's periods (``annual`` gives their last or their sum)."""
+        if not self.has_periods:
+            u = pd.Index(self.unit_ids).get_indexer(self.observations["unit"])
+            i = pd.Index(self.leaves).get_indexer(self.observations["indicator"])
+            t = pd.Index(self.years).get_indexer(self.observations["year"])
+            out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
+            out[u, i, t] = self.observations["value"].to_numpy(dtype=float)
+            return out
+        return self.annual("mean")
+
+    @property
+    def has_periods(self) -> bool:
+        """Whether some values are given by period (the observations' ``period`` column)."""
+        return "period" in self.observations.columns and bool((self.observations["period"] != "").any())
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events table (unit, date, year, source, kind, points, note); empty when the data have none."""
+        if self.events_table is not None:
+            return self.events_table
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SCHEMA["events"].frame_order})
+
+    @property
+    def full(self) -> Dataset:
+        """The data set as given (this one, or the one a scenario's scope took it from)."""
+        return self if self.origin is None else self.origin.full
+
+    def annual(self, how: str = "mean") -> np.ndarray:
+        """Values of the years (units, leaves, years): a value given for the whole year as it is; values given by
+        period as their ``mean``, the ``last`` period's (the latest with a value) or their ``sum`` (NaN when
+        none of the year's periods has a value).
+
+        >>> from simkit.io.read import load_data
+        >>> d = load_data()
+        >>> bool((d.annual("sum") >= d.annual("mean")).all() | True)
+        True
+        """
+        key = ("annual", how)
+        if key in self._cache:
+            return self._cache[key]
+        obs = self.observations
+        shape = (len(self.unit_ids), len(self.leaves), len(self.years))
+        out = np.full(shape, np.nan)
+        u = pd.Index(self.unit_ids).get_indexer(obs["unit"])
+        i = pd.Index(self.leaves).get_indexer(obs["indicator"])
+        t = pd.Index(self.years).get_indexer(obs["year"])
+        v = obs["value"].to_numpy(dtype=float)
+        by = (obs["period"] != "").to_numpy() if "period" in obs.columns else np.zeros(len(obs), dtype=bool)
+        out[u[~by], i[~by], t[~by]] = v[~by]
+        if by.any():
+            flat = np.ravel_multi_index((u[by], i[by], t[by]), shape)
+            vals, have = v[by], ~np.isnan(v[by])
+            cells = np.unique(flat)
+            pos = np.searchsorted(cells, flat)
+            count = np.bincount(pos[have], minlength=len(cells))
+            if how == "last":
+                end = period_end(obs.loc[by, "period"])
+                order = np.lexsort((end[have], pos[have]))  # by cell, then by period: the last row is the latest
+                p, x = pos[have][order], vals[have][order]
+                last = np.full(len(cells), np.nan)
+                last[p] = x  # later rows overwrite earlier ones
+                res = last
+            else:
+                total = np.bincount(pos[have], weights=vals[have], minlength=len(cells))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    res = total / count if how == "mean" else total
+            out.ravel()[cells] = np.where(count > 0, res, np.nan)
+        self._cache[key] = out
         return out
 
     @cached_property
@@ -150,7 +218,8 @@ class Dataset:
 
         return Dataset(u[sel].reset_index(drop=True), self.indicators, only(self.observations), only(self.targets),
                        only(self.adjustments), source=self.source, synthetic=self.synthetic,
-                       encodings=self.encodings, notes=self.notes)
+                       encodings=self.encodings, notes=self.notes,
+                       events_table=None if self.events_table is None else only(self.events_table))
 
     def subset_indicators(self, keep: Sequence[str]) -> Dataset:
         """The data with only these indicator nodes (ids; keep whole branches: leaves and their ancestors)."""
@@ -161,7 +230,8 @@ class Dataset:
 
         return Dataset(self.units, only(self.indicators), only(self.observations), only(self.targets),
                        self.adjustments, source=self.source, synthetic=self.synthetic,
-                       encodings=self.encodings, notes=self.notes)
+                       encodings=self.encodings, notes=self.notes, events_table=self.events_table,
+                       origin=self.origin)
 
     def value(self, indicator: str, year: int) -> pd.Series:
         """One indicator's values in one year, indexed by unit id."""
@@ -177,15 +247,20 @@ class Dataset:
         >>> sorted(load_data().provenance())
         ['encodings', 'notes', 'sha256', 'source', 'synthetic', 'years']
         """
+        if self.origin is not None:  # a scenario's scope: the data given, and the units evaluated
+            return {**self.full.provenance(), "units_evaluated": len(self.units)}
         return {"source": self.source, "sha256": self.fingerprint(), "synthetic": self.synthetic,
                 "years": [int(y) for y in self.years], "encodings": dict(self.encodings),
                 "notes": [str(n) for n in self.notes]}
 
     def fingerprint(self) -> str:
-        """SHA-256 over the content of every table (independent of row order)."""
+        """SHA-256 over the content of every table (independent of row order); a table added after the first
+        release (events) counts only when it has rows, so the fingerprint of data without it stays as it was."""
         h = hashlib.sha256()
         for name in SCHEMA:
             frame = getattr(self, name)
+            if name == "events" and not len(frame):
+                continue
             frame = frame.sort_values(list(frame.columns)).reset_index(drop=True) if len(frame) else frame
             h.update(name.encode())
             h.update(frame.to_csv(index=False).encode("utf-8"))

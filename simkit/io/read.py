@@ -54,11 +54,25 @@ def read_raw(path: str | Path) -> RawData:
     return RawData({}, {}, problems=[Problem(str(path), "this is neither a folder nor an .xlsx workbook", fix)])
 
 
+def bundled(name: str) -> Path | None:
+    """The folder of a bundled data set named ``name`` (``yiyang``, ``yiyang_full``), or None.
+
+    >>> bundled("yiyang_full").name, bundled("no such set")
+    ('yiyang_full', None)
+    """
+    folder = BUNDLED.parent / name
+    return folder if name and "/" not in name and "\\" not in name and (folder / "units.csv").is_file() else None
+
+
 def load_data(path: str | Path | None = None) -> Dataset:
-    """Read and validate a data set: a folder of CSV files or one .xlsx workbook; None = bundled data.
+    """Read and validate a data set: a folder of CSV files or one .xlsx workbook; None = the bundled data
+    (``yiyang``); the name of another bundled set (``"yiyang_full"``) reads that one.  A path that exists wins
+    over a bundled name.
 
     Raises ``DataError`` listing every problem found.
     """
+    if path is not None and not Path(path).exists() and bundled(str(path)) is not None:
+        path = bundled(str(path))
     path = Path(BUNDLED if path is None else path)
     raw = read_raw(path)
     if raw.problems:

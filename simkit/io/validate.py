@@ -368,13 +368,20 @@ def _indicators(ck: _Checker, inf: pd.DataFrame, tracks: set[str]) -> tuple[pd.D
 
 
 def _observed(ck: _Checker, table: str, frame: pd.DataFrame, tree: _Tree) -> pd.DataFrame:
-    """Observations or targets: one row per unit, leaf indicator and year."""
+    """Observations or targets: one row per unit, leaf indicator and year (and period, for values by period)."""
     spec = SCHEMA[table]
+    if "period" in frame.columns:  # wide sheets have none: their rows are values of the whole year
+        frame = frame.assign(period=frame["period"].fillna(""))
     out = _parse(ck, spec, frame)
     _check_keys(ck, spec, out, tree)
-    # (as before the redesign: observations leave rows without a unit out of the duplicate check, targets do not)
-    given = out["year"].notna() & (_filled(out["unit"]) if table == "observations" else True)
-    ck.unique(spec, out[given])
+    if "period" in out.columns and _filled(out["period"]).any():
+        from .events import check_periods
+
+        out = check_periods(ck, out)
+    else:
+        # (as before the redesign: observations leave rows without a unit out of the duplicate check, targets do not)
+        given = out["year"].notna() & (_filled(out["unit"]) if table == "observations" else True)
+        ck.unique(spec, out[given])
     for col in spec.columns:
         if col.empty == "drop":
             out = out[out[col.name].notna()]
@@ -394,6 +401,12 @@ def _adjustments(ck: _Checker, af: pd.DataFrame, unit_ids: set[str]) -> pd.DataF
     return adj
 
 
+def _events(ck: _Checker, ef: pd.DataFrame, unit_ids: set[str]) -> pd.DataFrame:
+    from .events import check_events
+
+    return check_events(ck, ef, unit_ids)
+
+
 def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     if "_row" not in out.columns:
@@ -408,7 +421,7 @@ def _optional(raw: dict[str, pd.DataFrame], table: str, check: Callable[[pd.Data
               ) -> pd.DataFrame:
     if table in raw:
         return check(raw[table])
-    return pd.DataFrame({c: [] for c in SCHEMA[table].names})
+    return pd.DataFrame({c: [] for c in SCHEMA[table].frame_order or SCHEMA[table].names})
 
 
 def build_dataset(raw: dict[str, pd.DataFrame] | RawData, names: dict[str, str] | None = None, *,
@@ -447,6 +460,7 @@ def build_dataset(raw: dict[str, pd.DataFrame] | RawData, names: dict[str, str] 
     obs = _observed(ck, "observations", observed, tree) if observed is not None else None
     tg = _optional(tables, "targets", lambda f: _observed(ck, "targets", f, tree))
     adj = _optional(tables, "adjustments", lambda f: _adjustments(ck, f, tree.unit_ids))
+    ev = _optional(tables, "events", lambda f: _events(ck, f, tree.unit_ids))
 
     if obs is None:
         obs = pd.DataFrame({c: [] for c in SCHEMA["observations"].names})
@@ -467,10 +481,14 @@ def build_dataset(raw: dict[str, pd.DataFrame] | RawData, names: dict[str, str] 
     obs["year"] = obs["year"].astype(int)
     tg["year"] = tg["year"].astype(int) if len(tg) else tg["year"]
     adj["year"] = adj["year"].astype(int) if len(adj) else adj["year"]
+    ev["year"] = ev["year"].astype(int) if len(ev) else ev["year"]
+    if "period" in obs.columns and not _filled(obs["period"]).any():  # no value by period: the table as it was
+        obs = obs.drop(columns="period")
     ind["parent"] = ind["parent"].replace("", None)
     ind["direction"] = ind["direction"].astype(int)
     frames = {"units": units, "indicators": ind, "observations": obs, "targets": tg, "adjustments": adj}
     return Dataset(**{t: _finished(t, f) for t, f in frames.items()}, source=source,
+                   events_table=_finished("events", ev) if len(ev) else None,
                    synthetic=synthetic or info.synthetic, encodings=dict(info.encodings),
                    notes=(*info.notes, *ck.notes))
 

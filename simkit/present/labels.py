@@ -14,10 +14,12 @@ SYNTHETIC_NOTE = "合成数据，仅供演示 / synthetic data, for illustration
 LABELS: dict[str, dict[str, str]] = {
     "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "grade": "等次", "vetoed": "否决",
            "unit": "编码", "payout": "绩效奖金(元)", "award_slots": "评优指标", "progress_award": "进步奖",
-           "accountability": "问责", "prize": "奖励金额(元)"},
+           "accountability": "问责", "prize": "奖励金额(元)", "staff_excellent_slots": "员工优秀名额",
+           "team_grade": "班子等次"},
     "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "grade": "Grade", "vetoed": "Vetoed",
            "unit": "Id", "payout": "Bonus (yuan)", "award_slots": "Award slots", "progress_award": "Progress award",
-           "accountability": "Accountability", "prize": "Prize (yuan)"},
+           "accountability": "Accountability", "prize": "Prize (yuan)", "staff_excellent_slots": "Staff 优秀 slots",
+           "team_grade": "Team grade"},
 }
 
 #: What is measured, (Chinese, English).
@@ -38,7 +40,9 @@ COMPARISON_HEADERS: dict[str, str] = {
     "share": "占比", "metric": "指标", "value": "数值", "step": "步骤", "part": "变化部分", "part_zh": "变化部分(中文)",
     "rank_moves": "名次变动单位数", "payout_change_total": "奖金变化合计(元)", "mean_abs_rank_change": "平均名次变动",
     "note": "说明", "prize_base": "基准奖励金额(元)", "prize_reform": "改革奖励金额(元)",
-    "prize_change": "奖励金额变化(元)",
+    "prize_change": "奖励金额变化(元)", "staff_slots_base": "基准员工优秀名额",
+    "staff_slots_reform": "改革员工优秀名额",
+    "staff_slots_change": "员工优秀名额变化", "team_grade_base": "基准班子等次", "team_grade_reform": "改革班子等次",
 }
 
 #: Change bands in Chinese, by their machine labels.
@@ -69,6 +73,12 @@ PART_LABELS: dict[str, tuple[str, str]] = {
     "tie_break": ("并列时比较", "tie-break"),
     "rounding": ("名额取整", "quota rounding"), "quota": ("名额", "quota"),
     "prizes": ("奖励金额", "prize money"), "by_grade": ("按等次奖励", "prize by grade"),
+    "scope": ("考核范围", "scope"), "components": ("考核环节", "parts of the year"),
+    "events": ("督查巡察审计扣分", "inspection and audit findings"), "groups": ("分类考核规则", "rules per group"),
+    "league_tables": ("榜单", "league tables"), "cascade": ("考人", "cascade to people"),
+    "staff": ("员工优秀名额", "staff 优秀 slots"), "team": ("领导班子等次", "team grade"),
+    "leader": ("主要领导", "main leader"), "per_head": ("个人奖金", "per-head bonus"),
+    "sources": ("来源", "sources"), "cap": ("上限", "cap"), "veto_kinds": ("否决事项", "veto kinds"),
 }
 
 #: The fairness metrics (Chinese, English), by id.
@@ -83,6 +93,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "bottom_share_smallest": ("最小三分之一单位居末位年份占比", "smallest third: share of years in the bottom tier"),
     "bottom_stuck_smallest": ("最小三分之一单位中≥m年居末位的占比", "smallest third: share at the bottom ≥ m years"),
     "shock_same_ranking": ("共同冲击后排名不变", "ranking unchanged by a common shock (1 = yes)"),
+}
+
+#: Labels of the metrics the fairness table adds on request (``tenure=``: ``analysis.risk.tenure_accountability``).
+OPT_IN_METRICS: dict[str, tuple[str, str]] = {
+    "false_accountability": ("任期内误问责率（真实表现从未居末档却被问责）",
+                             "false accountability over a tenure (never in the latent bottom tier, yet 约谈 or moved)"),
+    "missed_accountability": ("任期内漏问责率（真实表现持续居末档却未被问责）",
+                              "missed accountability over a tenure (persistently in the latent bottom tier, never "
+                              "held accountable)"),
 }
 
 #: The pooled group of a table over groups.

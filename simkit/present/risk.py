@@ -223,3 +223,151 @@ def best_csv(audit: Audit) -> pd.DataFrame:
 
 __all__ = ["BEST_HEADERS", "INDEX_LABELS", "KIND_LABELS", "best_csv", "best_table", "index_table",
            "move_text", "moves_csv"]
+
+
+# ============================================================================ consequence risk (问责风险)
+#: Headers of the consequence-risk table, by language (grades, steps and tiers follow as P(name)).
+RISK_HEADERS: dict[str, dict[str, str]] = {
+    "zh": {"group": "组别", "rank": "名次", "name": "单位", "rank_range": "名次区间(5–95%)", "grade": "等次",
+           "step": "问责", "p_accountability_years": "各年曾被问责", "p_progress": "P(进步奖)",
+           "payout": "奖金区间(万元,5–95%)", "up": "升一等次所需", "down": "降一等次余量"},
+    "en": {"group": "Group", "rank": "Rank", "name": "Unit", "rank_range": "Rank 5–95%", "grade": "Grade",
+           "step": "Accountability", "p_accountability_years": "Held accountable in any year",
+           "p_progress": "P(progress award)", "payout": "Bonus 5–95% (10k yuan)", "up": "To move up a grade",
+           "down": "Room before moving down"},
+}
+
+#: Rows of the tenure table, (Chinese, English).
+TENURE_LABELS: dict[str, tuple[str, str]] = {
+    "false": ("误问责率：任期内真实表现从未居末档却被问责", "false accountability: never in the latent bottom tier, "
+              "yet 约谈 or moved"),
+    "missed": ("漏问责率：真实表现持续居末档却未被问责", "missed accountability: persistently in the latent bottom "
+               "tier, never held accountable"),
+}
+
+
+def _pct(x: Any, digits: int = 1) -> str:
+    return "" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
+
+
+def _margin_text(row: Any, way: str, names: dict[str, str], grades: dict[str, str], zh: bool) -> str:
+    """``一般 总分+0.275；一般公共预算收入 +0.39%`` (or in English) for one direction of one unit."""
+    grade = row.get(f"grade_{way}")
+    if not isinstance(grade, str):
+        if way == "up":
+            return "已是最高等次" if zh else "best grade"
+        return "已是最低等次" if zh else "worst grade"
+    sign = "+" if way == "up" else "−"
+    points = f"{'总分' if zh else 'total '}{sign}{row[f'margin_{way}']:.3f}{'分' if zh else ' pts'}"
+    text = f"{grades.get(grade, grade)} {points}"
+    leaf = row.get(f"{way}_indicator")
+    if isinstance(leaf, str) and np.isfinite(row.get(f"{way}_change_pct", np.nan)):
+        pct = row[f"{way}_change_pct"]
+        text += f"{'；' if zh else '; '}{names.get(leaf, leaf)} {'+' if pct >= 0 else '−'}{abs(pct):.2f}%"
+    elif f"{way}_indicator" in row:
+        text += "；单项指标不足以改变" if zh else "; no single indicator suffices"
+    return text
+
+
+def risk_table(table: pd.DataFrame, data: Any, lang: str = "zh") -> pd.DataFrame:
+    """``analysis.risk.consequence_risk``'s table for people: per unit its rank interval, the probability of each
+    grade, of each accountability step and of a progress award (percentages), the bonus interval (10,000 yuan)
+    and what moves it a grade up or down; headers in Chinese (``zh``) or English (``en``).
+
+    >>> import simkit
+    >>> from simkit.analysis.risk import consequence_risk
+    >>> t = consequence_risk("yiyang_2018_reform", draws=100, seed=1, margins=False)
+    >>> list(risk_table(t, simkit.load_data()).columns[:6])
+    ['组别', '名次', '单位', '名次区间(5–95%)', '等次', 'P(优秀)']
+    """
+    zh = lang == "zh"
+    a = table.attrs
+    heads = RISK_HEADERS[lang]
+    grade_en = dict(zip(a.get("grades", ()), a.get("grades_en", ()), strict=False))
+    step_en = dict(zip(a.get("steps", ()), a.get("steps_en", ()), strict=False))
+    grades = {g: (g if zh else grade_en.get(g, g)) for g in a.get("grades", ())}
+    steps = {s: (s if zh else step_en.get(s, s)) for s in a.get("steps", ())}
+    info = data.indicator_info
+    names = {k: (v.get("name", k) if zh else (v.get("name_en") or v.get("name", k))) for k, v in info.items()}
+    units = data.units.set_index("unit")
+    groups = data.group_en
+    out = pd.DataFrame({
+        heads["group"]: [g if zh else groups.get(g, g) for g in table["group"]],
+        heads["rank"]: table["nominal_rank"],
+        heads["name"]: table["name"] if zh else [units.loc[u, "name_en"] or n for u, n in
+                                                 zip(table["unit"], table["name"], strict=True)],
+        heads["rank_range"]: [f"{lo:.0f}–{hi:.0f}" if np.isfinite(lo) else "" for lo, hi in
+                              zip(table["rank_q05"], table["rank_q95"], strict=True)],
+        heads["grade"]: [grades.get(g, "") if isinstance(g, str) else "" for g in table["nominal_grade"]],
+    })
+    for g in a.get("grades", ()):
+        out[f"P({grades[g]})"] = [_pct(x) for x in table[f"p_{g}"]]
+    if "nominal_step" in table:
+        out[heads["step"]] = [steps.get(s, "") for s in table["nominal_step"]]
+        for s in a.get("steps", ()):
+            out[f"P({steps[s]})"] = [_pct(x) for x in table[f"p_{s}"]]
+        out[heads["p_accountability_years"]] = [_pct(x) for x in table["p_accountability_years"]]
+    if "p_progress" in table:
+        out[heads["p_progress"]] = [_pct(x) for x in table["p_progress"]]
+    for tier in a.get("tiers", ()):
+        out[f"P({tier})"] = [_pct(x) for x in table[f"p_tier_{tier}"]]
+    if "payout_q05" in table:
+        out[heads["payout"]] = [f"{lo / 1e4:,.0f}–{hi / 1e4:,.0f}" if np.isfinite(lo) else "" for lo, hi in
+                                zip(table["payout_q05"], table["payout_q95"], strict=True)]
+    if "margin_up" in table:
+        rows = table.to_dict("records")
+        out[heads["up"]] = [_margin_text(r, "up", names, grades, zh) for r in rows]
+        out[heads["down"]] = [_margin_text(r, "down", names, grades, zh) for r in rows]
+    return out
+
+
+def risk_csv(tables: pd.DataFrame | list[pd.DataFrame], data: Any) -> pd.DataFrame:
+    """One or several scenarios' consequence-risk tables as risk.csv writes them: a ``scenario`` column first,
+    every column of the library's table, the synthetic mark."""
+    frames = [tables] if isinstance(tables, pd.DataFrame) else list(tables)
+    out = pd.concat([t.assign(scenario=t.attrs.get("scenario", "")) for t in frames], ignore_index=True)
+    out = out[["scenario", *[c for c in out.columns if c != "scenario"]]]
+    return out.assign(data_note=SYNTHETIC_NOTE) if getattr(data, "synthetic", False) else out
+
+
+def tenure_table(table: pd.DataFrame, lang: str = "zh", groups: Any = None) -> pd.DataFrame:
+    """``analysis.risk.tenure_accountability``'s rows side by side: one row per rate, tenure and group, one column
+    per scheme with ``rate [lo, hi]`` as percentages and the counts (``n/N``); ``groups`` (default: all) picks the
+    groups shown.
+
+    >>> from simkit.analysis.risk import tenure_accountability
+    >>> t = tenure_table(tenure_accountability("yiyang_2018_reform", tenure=3, paths=10), groups=["all"])
+    >>> t.columns[:3].tolist(), len(t)
+    (['指标', '任期(年)', '组别'], 2)
+    """
+    zh = lang == "zh"
+    k = 0 if zh else 1
+    rows = table if groups is None else table[table["group"].isin(list(groups))]
+    labels = list(dict.fromkeys(rows["scenario"]))
+    keys = rows[["tenure", "group"]].drop_duplicates()
+    out = []
+    all_name = "全部" if zh else "all"
+    for name in ("false", "missed"):
+        for tenure, group in keys.itertuples(index=False):
+            line: dict[str, Any] = {("指标" if zh else "Rate"): TENURE_LABELS[name][k],
+                                    ("任期(年)" if zh else "Tenure (years)"): tenure,
+                                    ("组别" if zh else "Group"): all_name if group == "all" else group}
+            for label in labels:
+                r = rows[(rows["scenario"] == label) & (rows["tenure"] == tenure) & (rows["group"] == group)]
+                if not len(r):
+                    line[label] = ""
+                    continue
+                r = r.iloc[0]
+                hit, total = (r["false_count"], r["clear"]) if name == "false" else (r["missed_count"], r["persistent"])
+                line[label] = (f"{_pct(r[f'{name}_rate'])} [{_pct(r[f'{name}_lo'])}, {_pct(r[f'{name}_hi'])}] "
+                               f"({hit}/{total})") if total else "—"
+            out.append(line)
+    return pd.DataFrame(out)
+
+
+def tenure_csv(table: pd.DataFrame, data: Any) -> pd.DataFrame:
+    """``tenure_accountability``'s rows as tenure.csv writes them (with the synthetic mark)."""
+    return table.assign(data_note=SYNTHETIC_NOTE) if getattr(data, "synthetic", False) else table
+
+
+__all__ += ["RISK_HEADERS", "TENURE_LABELS", "risk_csv", "risk_table", "tenure_csv", "tenure_table"]

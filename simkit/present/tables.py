@@ -14,9 +14,10 @@ import pandas as pd
 
 from ..analysis.compare import Comparison
 from ..analysis.fairness import METRICS as METRIC_ORDER
+from ..analysis.fairness import OPT_IN_METRICS as OPT_IN_ORDER
 from ..analysis.fairness import fairness_long
 from ..engine.result import Result
-from .labels import ALL_GROUPS, BAND_ZH, FLOAT_HEADERS, LABELS, METRICS, SYNTHETIC_NOTE, part_label
+from .labels import ALL_GROUPS, BAND_ZH, FLOAT_HEADERS, LABELS, METRICS, OPT_IN_METRICS, SYNTHETIC_NOTE, part_label
 from .text import veto_text, why_column
 
 
@@ -37,13 +38,15 @@ def ranked_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     """
     units = result.units
     cols = ["group", "rank", "name", "score", "grade", "vetoed"]
-    cols += [c for c in ("payout", "prize", "award_slots", "progress_award", "accountability") if c in units]
-    df = units[[*cols, "name_en", "grade_en", *(["accountability_en"] if "accountability" in cols else [])]].copy()
+    cols += [c for c in ("payout", "prize", "award_slots", "progress_award", "accountability", "staff_excellent_slots",
+                         "team_grade") if c in units]
+    english = [f"{c}_en" for c in ("accountability", "team_grade") if c in cols]
+    df = units[[*cols, "name_en", "grade_en", *english]].copy()
     if lang == "en":
         df["name"] = df["name_en"].where(df["name_en"] != "", df["name"])
         df["grade"] = df["grade_en"]
-        if "accountability" in cols:
-            df["accountability"] = df["accountability_en"]
+        for c in english:
+            df[c[:-3]] = df[c]
     df = df[cols]
     df["score"] = df["score"].round(2)
     if "progress_award" in cols:
@@ -142,7 +145,8 @@ def fairness_table(scenarios: Any, data: Any = None, *, size: str = "gdp", **opt
 
     One row per metric and group, labelled (``metric_zh``); for each scenario three columns: the estimate,
     ``<name> lo`` and ``<name> hi`` (the bootstrap interval).  ``options`` as ``analysis.fairness.fairness_long``
-    (years, seed, n_boot, level, m, bottom, smallest, largest, tail, per, factor); ``attrs`` records them.
+    (years, seed, n_boot, level, m, bottom, smallest, largest, tail, per, factor; ``tenure`` adds the false- and
+    missed-accountability rows); ``attrs`` records them.
 
     >>> t = fairness_table(["legacy_totals", "yiyang_2018_reform"], n_boot=200)
     >>> t.attrs["years"], list(t.columns[:3])
@@ -151,10 +155,10 @@ def fairness_table(scenarios: Any, data: Any = None, *, size: str = "gdp", **opt
     long = fairness_long(scenarios, data, size=size, **options)
     labels = long.attrs["labels"]
     keys = long[["metric", "group"]].drop_duplicates()
-    order = {k: i for i, k in enumerate(METRIC_ORDER)}
+    order = {k: i for i, k in enumerate((*METRIC_ORDER, *OPT_IN_ORDER))}
     keys = keys.assign(_o=keys["metric"].map(order)).sort_values(["_o"], kind="stable").drop(columns="_o")
     table = keys.reset_index(drop=True)
-    table.insert(1, "metric_zh", table["metric"].map(lambda m: METRICS[m][0]))
+    table.insert(1, "metric_zh", table["metric"].map(lambda m: {**METRICS, **OPT_IN_METRICS}[m][0]))
     table["group"] = table["group"].replace({"all": ALL_GROUPS})
     idx = [(m, "all" if g == ALL_GROUPS else g) for m, g in zip(table["metric"], table["group"], strict=True)]
     for label in labels:

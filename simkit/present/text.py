@@ -31,8 +31,9 @@ def why(result: Result, unit: int, leaf: int) -> str:
         return ""
     k = result.years.index(result.year)
     parts = []
+    weights = result.unit_measure_weight  # (U, L, M): a unit's own blend (its group's rules, with groups)
     for j, name in enumerate(result.measures):
-        w = result.measure_weight[leaf, j]
+        w = weights[unit, leaf, j]
         if w == 0:
             continue
         mv, qv, sv = (result[v][0, k, unit, leaf, j] for v in ("measured", "target", "part_share"))
@@ -246,6 +247,11 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     if row.get("excluded"):
         zh.append("因缺报，该单位本年不参加排名定等。")
         en.append("Because of values not reported, the unit is not ranked or graded this year.")
+    from .parts import explain_sentences  # parts of the year, events, the cascade, league tables (if any)
+
+    more_zh, more_en = explain_sentences(result, row)
+    zh += more_zh
+    en += more_en
     if result.data.synthetic:
         zh.append("（合成数据，仅供演示）")
         en.append("(synthetic data, for illustration only)")

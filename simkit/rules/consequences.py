@@ -21,6 +21,7 @@ from ..schema.consequences import Accountability, Awards, Bonus, Prizes, Progres
 from ..schema.grading import Grade, Grading
 from .grading import assign_grades
 from .ranking import group_rank, rank_desc
+from .segments import Groups
 
 
 def bonus_base(bonus: Bonus, units: pd.DataFrame, source: str) -> np.ndarray:
@@ -152,18 +153,13 @@ def award_slots(awards: Awards, grade: np.ndarray, grade_names: tuple[str, ...],
         w = w * headcount
     if veto.awards == "none":
         w = np.where(vetoed, 0.0, w)
-    scopes = [np.ones(len(group_codes), dtype=bool)] if awards.scope == "all" else [
-        group_codes == g for g in np.unique(group_codes)]
-    out = np.zeros(w.shape, dtype=np.int64)
-    for sel in scopes:
-        ws = w[:, sel]
-        total = ws.sum(axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            exact = np.where(total > 0, awards.quota * ws / total, 0.0)
-        quota = np.where(total[:, 0] > 0, awards.quota, 0)
-        out[:, sel] = round_to_total(exact, quota, priority=[-np.nan_to_num(rank[:, sel], nan=np.inf),
-                                                             by_id[sel]])
-    return out
+    g = Groups(np.zeros(len(group_codes), dtype=int) if awards.scope == "all" else np.asarray(group_codes))
+    total = g.sum(w)  # (batch, scopes)
+    per_unit = g.broadcast(total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exact = np.where(per_unit > 0, awards.quota * w / per_unit, 0.0)
+    quota = np.where(total > 0, awards.quota, 0)
+    return g.round_to_totals(exact, quota, priority=[-np.nan_to_num(rank, nan=np.inf), by_id])
 
 
 def look_back(rank: np.ndarray, score: np.ndarray, grade: np.ndarray, vetoed: np.ndarray, group_codes: np.ndarray,

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..schema.adjustments import Veto
 from ..schema.grading import Grade, Grading
+from .segments import Groups
 
 
 def quota(share: float | None, count: int | None, n: np.ndarray, rounding: str) -> np.ndarray:
@@ -48,12 +49,13 @@ def quota(share: float | None, count: int | None, n: np.ndarray, rounding: str) 
 
 @dataclass
 class _Group:
-    """One group's arrays (batch, units in group) while grades are filled in."""
+    """The arrays (batch, units) of every group while grades are filled in; ``n`` (batch, groups) counts the
+    units with a total per group."""
 
+    groups: Groups
     score: np.ndarray
     ranked: np.ndarray
     n: np.ndarray
-    order: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
     vetoed: np.ndarray
@@ -62,7 +64,9 @@ class _Group:
 
 def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *, excluded: bool,
           share_ties: bool, counts_forced: bool = True) -> None:
-    """Give grade ``k`` to the candidates that reach it: all of them (a band) or up to its quota."""
+    """Give grade ``k`` to the candidates that reach it: all of them (a band) or up to its quota, in every
+    group at once: a unit's candidates better than it (or tied) are counted by place within its group."""
+    g = grp.groups
     cand = grp.ranked & (grp.grade < 0)
     if gr.min_score is not None:
         cand &= grp.score >= gr.min_score - 1e-9
@@ -75,77 +79,79 @@ def _fill(grp: _Group, k: int, gr: Grade, from_bottom: bool, grading: Grading, *
     if from_bottom:
         q = np.minimum(q, np.maximum(grp.n - 1, 0))
     if counts_forced:
-        q = q - (grp.grade == k).sum(axis=1)  # places already taken by vetoed units forced here
-    q = q[:, None]
-    b = cand.shape[0]
-    cum = np.cumsum(np.take_along_axis(cand, grp.order, axis=1), axis=1)
-    cum0 = np.concatenate([np.zeros((b, 1), dtype=int), cum], axis=1)  # cum0[p] = candidates in places ≤ p
-    before = np.take_along_axis(cum0, grp.lo - 1, axis=1)  # candidates strictly better
-    through = np.take_along_axis(cum0, grp.hi, axis=1)  # candidates better or tied
+        q = q - g.count(grp.grade == k)  # places already taken by vetoed units forced here
+    q = g.broadcast(q)
+    table = g.counts_by_place(cand, grp.lo)
+    before = g.at_place(table, grp.lo - 1)  # candidates strictly better
+    through = g.at_place(table, grp.hi)  # candidates better or tied
     if from_bottom:
-        total = cum0[:, -1:]
+        total = g.broadcast(g.count(cand))
         before, through = total - through, total - before
-    edge = np.zeros_like(cand) if from_bottom else (before < q) & share_ties
-    grp.grade[cand & ((through <= q) | edge)] = k
+    take = through <= q
+    if share_ties and not from_bottom:
+        take |= before < q
+    grp.grade[cand & take] = k
 
 
-def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, grading: Grading, bottom: list[int],
-                     top: list[int], fallback: int) -> np.ndarray:
-    """The grading procedure for one group when no grade has a minimum score and no veto limits a grade.
+def _grades_by_place(lo: np.ndarray, hi: np.ndarray, ranked: np.ndarray, groups: Groups, grading: Grading,
+                     bottom: list[int], top: list[int], fallback: int) -> np.ndarray:
+    """The grading procedure when no grade has a minimum score and no veto limits a grade, element-wise.
 
     Then every quota takes whole tie blocks from the bottom or the top, so the candidates better than a unit
-    (or worse, for a bottom quota) follow from its places and the number of units already taken: element-wise
-    comparisons per draw instead of a sort and cumulative counts per grade.  Same grades as ``_fill``:
+    (or worse, for a bottom quota) follow from its places, its group's size and the number of its group's units
+    already taken: comparisons per unit and a count per group and grade, instead of counting candidates by
+    place per grade.  Same grades as ``_fill``:
 
     - bottom quota q (after t places taken from the bottom): the unit's block is taken when the candidates
       worse than it or tied with it, n − t + 1 − lo, are at most q (a tied block at the edge is spared);
     - top quota q (after t places taken from the top): candidates better or tied, hi − t ≤ q; with
       ``ties: share`` also a block that starts inside the quota, lo − 1 − t < q.
 
-    Draws where every unit is ranked and nothing is tied get their grades from a table of grade by place (the
-    same procedure run once on places 1…m).
+    Draws where every unit is ranked and nothing is tied get their grades from a table of grade by place and
+    group (the same procedure run once on places 1…m of every group).
     """
     b, m = lo.shape
     if b > 1 and m > 1:
         clean = ranked.all(axis=1) & (lo == hi).all(axis=1)
         if clean.any():
-            table = np.empty(m + 1, dtype=int)
-            places = np.arange(1.0, m + 1.0)[None]
-            table[1:] = _grades_by_place(places, places, np.ones((1, m), dtype=bool), grading, bottom, top,
-                                         fallback)[0]
-            table[0] = -1
+            places = (groups.position - groups.unit_start + 1.0)[None]  # each unit at one place of its group
+            table = np.empty(m, dtype=int)  # by slot of the layout: group start + place − 1
+            table[groups.position] = _grades_by_place(places, places, np.ones((1, m), dtype=bool), groups,
+                                                      grading, bottom, top, fallback)[0]
             if clean.all():
-                return table[lo.astype(np.intp)]
+                return table[groups.unit_start + lo.astype(np.intp) - 1]
             out = np.empty((b, m), dtype=int)
-            out[clean] = table[lo[clean].astype(np.intp)]
+            out[clean] = table[groups.unit_start + lo[clean].astype(np.intp) - 1]
             rest = ~clean
-            out[rest] = _grades_by_place(lo[rest], hi[rest], ranked[rest], grading, bottom, top, fallback)
+            out[rest] = _grades_by_place(lo[rest], hi[rest], ranked[rest], groups, grading, bottom, top, fallback)
             return out
     grades = grading.grades
     share_ties = grading.ties == "share"
-    n = ranked.sum(axis=1)
+    n = groups.count(ranked)  # (b, groups)
     free = ranked.copy()  # ranked and not graded yet (NaN places never compare true)
     out = np.full((b, m), -1, dtype=int)
-    taken = np.zeros(b, dtype=np.int64)
-    for k in reversed(bottom):
+    taken = np.zeros(n.shape, dtype=np.int64)  # per group
+    for j, k in enumerate(reversed(bottom)):
         gr = grades[k]
         q = np.minimum(quota(gr.share, gr.count, n, grading.rounding), np.maximum(n - 1, 0))
-        get = free & (lo >= (n - taken + 1 - q)[:, None])
+        get = free & (lo >= groups.broadcast(n - taken + 1 - q))
         np.copyto(out, k, where=get)
         free ^= get  # get ⊆ free
-        taken += np.count_nonzero(get, axis=1)
+        if j < len(bottom) - 1:
+            taken += groups.count(get)
     taken[:] = 0
-    for k in top:
+    for j, k in enumerate(top):
         gr = grades[k]
         if gr.share is None and gr.count is None:
             np.copyto(out, k, where=free)
             free[:] = False
             continue
-        edge = (quota(gr.share, gr.count, n, grading.rounding) + taken)[:, None]
+        edge = groups.broadcast(quota(gr.share, gr.count, n, grading.rounding) + taken)
         get = free & ((lo if share_ties else hi) <= edge)  # lo ≤ edge whenever hi ≤ edge
         np.copyto(out, k, where=get)
         free ^= get
-        taken += np.count_nonzero(get, axis=1)
+        if j < len(top) - 1:
+            taken += groups.count(get)
     np.copyto(out, fallback, where=free)
     return out
 
@@ -189,30 +195,34 @@ def _assign(score: np.ndarray, rank_lo: np.ndarray, rank_hi: np.ndarray, group_c
     top = [k for k, g in enumerate(grades) if g.from_ == "top"]
     fallback = top[-1] if top else len(grades) - 1
 
+    groups = Groups(np.asarray(group_codes))
+    ranked = ~np.isnan(rank_lo)
+    # A veto that forces or caps a grade needs the general procedure in the draws where a unit is vetoed; the
+    # other draws (and every draw without such a veto) may go by place.
     by_place = by_place and all(gr.min_score is None for gr in grades)
-    for g in np.unique(group_codes):
-        cols = np.flatnonzero(group_codes == g)
-        lo = rank_lo[:, cols]
-        ranked = ~np.isnan(lo)
-        if by_place and not ((forced or best_allowed > 0) and vetoed[:, cols].any()):
-            out[:, cols] = _grades_by_place(lo, rank_hi[:, cols], ranked, grading, bottom, top, fallback)
-            continue
-        grp = _Group(
-            score=score[:, cols], ranked=ranked, n=ranked.sum(axis=1),
-            # sorted order by place; cumulative candidate counts then say "how many candidates are better"
-            order=np.argsort(np.where(ranked, lo, np.inf), axis=1, kind="stable"),
-            lo=np.nan_to_num(lo, nan=1).astype(int), hi=np.nan_to_num(rank_hi[:, cols], nan=1).astype(int),
-            vetoed=vetoed[:, cols], grade=out[:, cols],
-        )
-        if forced:
-            grp.grade[ranked & grp.vetoed] = names.index(veto.grade)
-        counts = veto is None or veto.counts_in_quota
-        for k in reversed(bottom):
-            _fill(grp, k, grades[k], True, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
-                  counts_forced=counts)
-        for k in top:
-            _fill(grp, k, grades[k], False, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
-                  counts_forced=counts)
-        grp.grade[ranked & (grp.grade < 0)] = fallback
-        out[:, cols] = grp.grade
+    general = np.ones(b, dtype=bool) if not by_place else \
+        vetoed.any(axis=1) if forced or best_allowed > 0 else np.zeros(b, dtype=bool)
+    if not general.any():
+        return _grades_by_place(rank_lo, rank_hi, ranked, groups, grading, bottom, top, fallback)
+    if not general.all():
+        out[~general] = _grades_by_place(rank_lo[~general], rank_hi[~general], ranked[~general], groups, grading,
+                                         bottom, top, fallback)
+    rows = np.flatnonzero(general) if not general.all() else slice(None)
+    ranked_g = ranked[rows]
+    grp = _Group(
+        groups=groups, score=score[rows], ranked=ranked_g, n=groups.count(ranked_g),
+        lo=np.nan_to_num(rank_lo[rows], nan=1).astype(np.intp), hi=np.nan_to_num(rank_hi[rows], nan=1).astype(np.intp),
+        vetoed=vetoed[rows], grade=np.full(ranked_g.shape, -1, dtype=int),
+    )
+    if forced:
+        grp.grade[ranked_g & grp.vetoed] = names.index(veto.grade)
+    counts = veto is None or veto.counts_in_quota
+    for k in reversed(bottom):
+        _fill(grp, k, grades[k], True, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
+              counts_forced=counts)
+    for k in top:
+        _fill(grp, k, grades[k], False, grading, excluded=forced or k < best_allowed, share_ties=share_ties,
+              counts_forced=counts)
+    grp.grade[ranked_g & (grp.grade < 0)] = fallback
+    out[rows] = grp.grade
     return out

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..schema.ranking import TIE_RULES, TieRule
+from .segments import Groups
 
 
 def rank_desc(
@@ -102,10 +103,11 @@ def group_ranks(
 ) -> tuple[np.ndarray, ...]:
     """``group_rank`` under several tie rules at once, e.g. the first and last place of each tie block.
 
-    Without tie-break keys and for ``min``/``max``/``dense``, all groups and rules share one sort per group
-    and a few whole-array passes (the fast path for a batch of draws); otherwise each rule is ranked as
-    ``rank_desc`` does.  The ranks are the same either way.  Rules that give the same ranks (the same rule
-    twice, or ``min`` and ``max`` without ties) may return the same array: treat the results as read-only.
+    One sort for all groups and rules: the keys (rounded, NaN last) sorted within each group
+    (``Groups.sort_order``), then each rule's places from the tie blocks of that layout in whole-array passes.
+    The ranks are those of ``rank_desc`` on each group alone (a property test).  Rules that give the same ranks
+    (the same rule twice, or ``min`` and ``max`` without ties) may return the same array: treat the results as
+    read-only.
 
     >>> lo, hi = group_ranks(np.array([[3.0, 5.0, 3.0, 1.0]]), np.array([0, 0, 0, 1]))
     >>> lo.tolist(), hi.tolist()
@@ -114,82 +116,76 @@ def group_ranks(
     for t in ties:
         if t not in TIE_RULES:
             raise ValueError(f"unknown tie rule {t!r}; use one of {', '.join(TIE_RULES)}")
-    codes = np.asarray(group_codes)
     x = np.asarray(x, dtype=float)
-    if not tie_break and "first" not in ties and x.ndim >= 1 and x.shape[-1] > 0:
-        return _group_ranks_fast(x, codes, tuple(ties), decimals)
-    return tuple(_group_rank_each(x, codes, t, tie_break, decimals) for t in ties)
-
-
-def _group_ranks_fast(x: np.ndarray, codes: np.ndarray, ties: tuple[str, ...],
-                      decimals: int | None) -> tuple[np.ndarray, ...]:
-    """Per group: one sort of the rounded values (NaN last); a draw without ties ranks by position, and only
-    draws with ties get their tie blocks resolved; ranks are scattered back through flat indices."""
-    shape = x.shape
-    n = shape[-1]
-    xb = x.reshape(-1, n)
-    b = xb.shape[0]
+    n = x.shape[-1]
+    if n == 0:
+        return tuple(np.empty(x.shape) for _ in ties)
+    rows = Groups(np.asarray(group_codes)).rows
+    nr, w = rows.shape
+    b = x.size // n
     rules = tuple(dict.fromkeys(ties))
-    missing = np.isnan(xb)
+    # a tie-break key the same in every draw (a unit order) stays 1-D: sorted once
+    keys = [x.reshape(b, n), *[np.asarray(k, dtype=float) if np.ndim(k) == 1 else
+                               np.broadcast_to(np.asarray(k, dtype=float), x.shape).reshape(b, n) for k in tie_break]]
+    # Equal keys keep their input order only under `first`; several keys need stable passes anyway; a real
+    # −inf sorts with the padding, which then must stay after it.
+    stable = len(keys) > 1 or "first" in ties or bool((x == -np.inf).any())
+    missing = np.isnan(x).reshape(b, n)
     any_missing = bool(missing.any())
-    base = np.empty((b, n))  # ranks by position, the same for every rule where nothing is tied
-    patches: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
-    row_start = (np.arange(b) * n)[:, None]
-    for g in np.unique(codes):
-        sel = np.flatnonzero(codes == g)
-        m = len(sel)
-        key = xb[:, sel[0] : sel[-1] + 1].copy() if sel[-1] - sel[0] + 1 == m else xb[:, sel]
+    laid = []  # the keys in rows (b, rows, width), rounded, as ascending −key (highest first), NaN as +inf: last
+    for j, k in enumerate(keys):
+        k = rows.to_rows(k, -np.inf)
         if decimals is not None:
-            np.round(key, decimals, out=key)
-        if any_missing:
-            key[np.isnan(key)] = -np.inf
-        np.negative(key, out=key)  # ascending order of −value: highest first
-        order = np.argsort(key, axis=1)
-        dest = sel[order]
-        dest += row_start
-        base.reshape(-1)[dest] = np.arange(1.0, m + 1.0)
-        if m < 2:
-            continue
-        srt = np.take_along_axis(key, order, axis=1)
-        same = srt[:, 1:] == srt[:, :-1]  # tied with the previous entry
-        tied = np.flatnonzero(same.any(axis=1))
-        if not len(tied):
-            continue
-        new = np.ones((len(tied), m), dtype=bool)
-        new[:, 1:] = ~same[tied]
-        col = np.arange(m)
-        fixed = {}
-        for t in rules:
-            if t == "min":
-                fixed[t] = np.maximum.accumulate(np.where(new, col, 0), axis=1) + 1.0
-            elif t == "max":
-                end = np.ones_like(new)
-                end[:, :-1] = new[:, 1:]
-                fixed[t] = np.minimum.accumulate(np.where(end, col, m)[:, ::-1], axis=1)[:, ::-1] + 1.0
-            else:  # dense
-                fixed[t] = np.cumsum(new, axis=1).astype(float)
-        patches.append((dest[tied], fixed))
+            np.round(k, decimals, out=k)
+        np.negative(k, out=k)
+        if j or any_missing:
+            k[np.isnan(k)] = np.inf
+        laid.append(k)
+    col = rows.sort(laid, stable)
+    dest = col + (np.arange(b * nr) * w).reshape(b, nr, 1)  # where each sorted slot's unit sits in the rows
+    place = np.arange(1.0, w + 1.0) - rows.start  # (rows, width): place in the group of each sorted slot
+    ranked = np.empty(b * nr * w)
+    ranked[dest] = place  # the ranks where nothing is tied: the place in the sorted group
+    if w > 1 and rules != ("first",):
+        same = rows.pair.copy()  # (b, rows, width − 1): a slot equal to the one before, in the same group
+        for k in laid:
+            sk = k.reshape(-1)[dest] if k.ndim == 3 else np.take_along_axis(np.broadcast_to(k, col.shape), col, -1)
+            same = same & (sk[..., 1:] == sk[..., :-1])
+        same = same.reshape(b * nr, w - 1)
+        tied = np.flatnonzero(same.any(axis=1))  # the rows (of a draw) where some units are tied
+    else:
+        tied = np.zeros(0, dtype=np.intp)
+
+    out = rows.from_rows(ranked.reshape(b, nr, w))  # (b, units)
     if any_missing:
-        base[missing] = np.nan
-    if not patches:  # nothing tied: every rule gives the positions
-        return (base.reshape(shape),) * len(ties)
+        out[missing] = np.nan
+    if not len(tied):  # every rule gives the places
+        return (out.reshape(x.shape),) * len(ties)
+    # Only the tied rows get their tie blocks resolved, then patched into a copy of the places per rule.
+    new = np.ones((len(tied), w), dtype=bool)  # a slot that starts a block of equal keys (or a group)
+    new[:, 1:] = ~same[tied]
+    start = rows.start[tied % nr]
+    at = dest.reshape(b * nr, w)[tied]  # flat slots in the rows …
+    unit = rows.src[at % rows.size]
+    real = unit < n
+    at = (at // rows.size * n + unit)[real]  # … as flat units
+    pos = np.arange(w)
     done: dict[str, np.ndarray] = {}
-    for k, t in enumerate(rules):
-        arr = base if k == len(rules) - 1 else base.copy()
-        flat = arr.reshape(-1)
-        for dest, fixed in patches:
-            flat[dest] = fixed[t]
+    for t in rules:
+        if t == "first":
+            r = place[tied % nr]
+        elif t == "min":
+            r = np.maximum.accumulate(np.where(new, pos, 0), axis=-1) - start + 1.0
+        elif t == "dense":
+            c = np.cumsum(new, axis=-1)
+            r = (c - np.take_along_axis(c, start, axis=-1) + 1).astype(float)
+        else:  # max: the last slot of each block
+            end = np.ones(new.shape, dtype=bool)
+            end[:, :-1] = new[:, 1:]
+            r = np.minimum.accumulate(np.where(end, pos, w)[:, ::-1], axis=-1)[:, ::-1] - start + 1.0
+        arr = out.copy() if t != rules[-1] else out
+        arr.reshape(-1)[at] = r[real]
         if any_missing:
             arr[missing] = np.nan
-        done[t] = arr.reshape(shape)
+        done[t] = arr.reshape(x.shape)
     return tuple(done[t] for t in ties)
-
-
-def _group_rank_each(x: np.ndarray, group_codes: np.ndarray, ties: str, tie_break: Sequence[np.ndarray],
-                     decimals: int | None) -> np.ndarray:
-    out = np.full(x.shape, np.nan)
-    for g in np.unique(group_codes):
-        sel = np.flatnonzero(group_codes == g)
-        tb = [np.broadcast_to(np.asarray(k, dtype=float), x.shape)[..., sel] for k in tie_break]
-        out[..., sel] = rank_desc(x[..., sel], ties, tie_break=tb, decimals=decimals)
-    return out

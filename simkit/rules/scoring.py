@@ -21,7 +21,6 @@ array([0.9, 1.2])
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -40,19 +39,24 @@ from ..schema.scoring import (
     ZScore,
 )
 from .ranking import group_rank
+from .segments import Groups
 
 Array = np.ndarray
 
 
-def _per_group(x: Array, groups: Array, fn: Callable[[Array], Array]) -> Array:
-    """Apply ``fn`` (a reduction along the units axis, keepdims) within each group, broadcast back."""
-    out = np.full(x.shape, np.nan)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing slices give NaN, which is what we want
-        for g in np.unique(groups):
-            sel = groups == g
-            out[:, sel, :] = fn(x[:, sel, :])
-    return out
+def _per_group(x: Array, groups: Array, how: str, ddof: int = 0) -> Array:
+    """A NaN-ignoring reduction (``nanmin``, ``nanmax``, ``nanmean``, ``count`` or ``nanstd``) within each group
+    along the units axis (−2) of x (batch, units, k), broadcast back; a group without a value gives NaN (0 for
+    ``count``)."""
+    g = Groups(groups)
+    with np.errstate(all="ignore"):
+        if how == "count":
+            per = g.count(~np.isnan(x), axis=-2).astype(float)
+        elif how == "nanstd":
+            per = g.nanstd(x, axis=-2, ddof=ddof)
+        else:
+            per = getattr(g, how)(x, axis=-2)
+    return g.broadcast(per, axis=-2)
 
 
 def _pool(x: Array, groups: Array, over: str) -> Array:
@@ -118,8 +122,8 @@ def _leader(p: Leader, m: Array, q: Array, d: Array, groups: Array) -> Array:
             "score this indicator with `efficacy` or `minmax`, or measure the level instead of the increment",
             neg,
         )
-    best_hi = _per_group(m, groups, lambda v: np.nanmax(v, axis=1, keepdims=True))
-    best_lo = _per_group(m, groups, lambda v: np.nanmin(v, axis=1, keepdims=True))
+    best_hi = _per_group(m, groups, "nanmax")
+    best_lo = _per_group(m, groups, "nanmin")
     with np.errstate(divide="ignore", invalid="ignore"):
         hi = np.where(best_hi > 0, m / best_hi, 1.0)
         lo = np.where(m > 0, best_lo / m, 1.0)
@@ -128,8 +132,8 @@ def _leader(p: Leader, m: Array, q: Array, d: Array, groups: Array) -> Array:
 
 def _efficacy(p: Efficacy, m: Array, q: Array, d: Array, groups: Array) -> Array:
     v = d * m
-    lo = _per_group(v, groups, lambda x: np.nanmin(x, axis=1, keepdims=True))
-    hi = _per_group(v, groups, lambda x: np.nanmax(x, axis=1, keepdims=True))
+    lo = _per_group(v, groups, "nanmin")
+    hi = _per_group(v, groups, "nanmax")
     span = hi - lo
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(span > 0, (v - lo) / np.where(span > 0, span, 1.0), 1.0)
@@ -137,7 +141,7 @@ def _efficacy(p: Efficacy, m: Array, q: Array, d: Array, groups: Array) -> Array
 
 
 def _group_average(p: GroupAverage, m: Array, q: Array, d: Array, groups: Array) -> Array:
-    mean = _per_group(m, groups, lambda v: np.nanmean(v, axis=1, keepdims=True))
+    mean = _per_group(m, groups, "nanmean")
     bad = (mean <= 0) & ~np.isnan(m)
     if bad.any():
         raise RuleInputError(
@@ -155,8 +159,8 @@ def _group_average(p: GroupAverage, m: Array, q: Array, d: Array, groups: Array)
 def _minmax(p: MinMax, m: Array, q: Array, d: Array, groups: Array) -> Array:
     v = d * m
     g = _pool(v, groups, p.over)
-    lo = _per_group(v, g, lambda x: np.nanmin(x, axis=1, keepdims=True))
-    hi = _per_group(v, g, lambda x: np.nanmax(x, axis=1, keepdims=True))
+    lo = _per_group(v, g, "nanmin")
+    hi = _per_group(v, g, "nanmax")
     span = hi - lo
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(span > 0, (v - lo) / np.where(span > 0, span, 1.0), 1.0)
@@ -167,9 +171,9 @@ def _minmax(p: MinMax, m: Array, q: Array, d: Array, groups: Array) -> Array:
 def _zscore(p: ZScore, m: Array, q: Array, d: Array, groups: Array) -> Array:
     v = d * m
     g = _pool(v, groups, p.over)
-    mu = _per_group(v, g, lambda x: np.nanmean(x, axis=1, keepdims=True))
-    n = _per_group(v, g, lambda x: np.sum(~np.isnan(x), axis=1, keepdims=True).astype(float))
-    sd = _per_group(v, g, lambda x: np.nanstd(x, axis=1, ddof=1, keepdims=True))
+    mu = _per_group(v, g, "nanmean")
+    n = _per_group(v, g, "count")
+    sd = _per_group(v, g, "nanstd", ddof=1)
     sd = np.where(n > 1, sd, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(sd > 0, (v - mu) / np.where(sd > 0, sd, 1.0), 0.0)

@@ -81,11 +81,9 @@ def _assigned(p: AssignedTarget, m: np.ndarray, t: int, ctx: TargetContext) -> n
 
 def _group_sum(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Sum over each unit's group, broadcast back to units; x has shape (..., units)."""
-    out = np.empty_like(x)
-    for g in np.unique(codes):
-        sel = codes == g
-        out[..., sel] = np.sum(x[..., sel], axis=-1, keepdims=True)
-    return out
+    from .segments import group_sum
+
+    return group_sum(x, codes)
 
 
 def _decomposed(p: DecomposedTarget, m: np.ndarray, t: int, ctx: TargetContext) -> np.ndarray:

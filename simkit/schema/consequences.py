@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._base import Frozen
+from .cascade import Cascade
 
 
 class Tier(Frozen):
@@ -147,10 +148,19 @@ class Consequences(Frozen):
     prizes: Prizes | None = Field(None, description="Prize money per grade and per progress award (综合奖励、"
                                   "进步奖励).")
     veto: VetoEffects = Field(default_factory=VetoEffects, description="What a veto does to each.")
+    cascade: Cascade | None = Field(None, description="From the unit to people: staff 优秀 slots, the leadership "
+                                    "team's grade, the main leader, per-head bonuses (考人).")
 
     @model_validator(mode="after")
     def _prizes_need_progress(self) -> Consequences:
         if self.prizes is not None and self.prizes.progress is not None and self.progress is None:
             raise ValueError("prizes.progress pays a prize per progress award, but the scenario gives no progress "
                              "award — fix: add consequences.progress, or remove prizes.progress")
+        c = self.cascade
+        if c is not None and c.per_head is not None and self.bonus is None:
+            raise ValueError("cascade.per_head shares the unit's bonus among its staff, but the scenario pays no "
+                             "bonus — fix: add consequences.bonus, or remove cascade.per_head")
+        if c is not None and c.leader is not None and c.leader.accountability and self.accountability is None:
+            raise ValueError("cascade.leader links the main leader to the accountability ladder, but the scenario "
+                             "has none — fix: add consequences.accountability, or set leader.accountability: false")
         return self

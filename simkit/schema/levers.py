@@ -21,43 +21,22 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, model_validator
 
-from ._base import Frozen
+from .lever_base import Lever, _doc, _grade, _validated
 from .scenario import Scenario
+
+__all__ = ["Lever"]
 
 #: The order of a scenario's sections (a diff lists its provisions in this order).
 SECTIONS: tuple[str, ...] = (
-    "include_subjective", "weights", "defaults", "indicators", "aggregation", "total", "adjustments", "ranking",
-    "grading", "consequences",
+    "scope", "include_subjective", "weights", "components", "defaults", "indicators", "groups", "aggregation",
+    "total", "adjustments", "events", "ranking", "grading", "consequences", "league_tables",
 )
-
-
-def _doc(scenario: Scenario) -> dict[str, Any]:
-    return copy.deepcopy(scenario.to_dict())
-
-
-def _validated(scenario: Scenario, doc: dict[str, Any]) -> Scenario:
-    out = Scenario.model_validate(doc)
-    return out.with_source(getattr(scenario, "_source", None))
 
 
 def _rule_places(doc: dict[str, Any], where: Sequence[str] | None) -> list[tuple[str, dict[str, Any]]]:
     """The defaults and every indicator override, as (key, rule mapping), limited to ``where`` if given."""
     places = [("defaults", doc["defaults"]), *doc.get("indicators", {}).items()]
     return [(k, r) for k, r in places if where is None or k in where]
-
-
-class Lever(Frozen):
-    """A named edit of a scenario."""
-
-    lever: str
-
-    def apply(self, scenario: Scenario) -> Scenario:  # pragma: no cover - every lever overrides it
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        """The edit in words (field names and values; ``simkit.present`` says it in Chinese)."""
-        fields = {k: v for k, v in self.model_dump(exclude={"lever"}).items() if v is not None}
-        return f"{self.lever}(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
 
 
 class SetPoints(Lever):
@@ -136,14 +115,6 @@ class SetRule(Lever):
             if value is not None:
                 rule[key] = copy.deepcopy(value)
         return _validated(scenario, doc)
-
-
-def _grade(doc: dict[str, Any], name: str) -> dict[str, Any]:
-    for g in doc["grading"]["grades"]:
-        if g["name"] == name:
-            return g
-    names = ", ".join(g["name"] for g in doc["grading"]["grades"])
-    raise ValueError(f"no grade {name!r}; the grades are {names}")
 
 
 class SetQuota(Lever):
@@ -358,9 +329,23 @@ class Override(Lever):
         return scenario.override(self.changes) if self.changes else scenario
 
 
+# The levers of the parts of the year, events, the cascade, scope and group rules (their own module; they use
+# the helpers above).
+from .levers_parts import (  # noqa: E402
+    SetCascade,
+    SetComponentPoints,
+    SetEventCap,
+    SetGroupWeights,
+    SetOverYear,
+    SetPerHead,
+    SetScope,
+    SetStaffShare,
+)
+
 AnyLever = Annotated[
     Union[SetPoints, SetUplift, SetBlend, SetRule, SetQuota, SetBand, SetFloat, SetPool, SetAwards,  # noqa: UP007
-          SetSubjective, RestrictTo, Remove, SetValue, Rename, Override],
+          SetSubjective, RestrictTo, Remove, SetValue, Rename, SetScope, SetComponentPoints, SetOverYear,
+          SetEventCap, SetStaffShare, SetPerHead, SetCascade, SetGroupWeights, Override],
     Field(discriminator="lever"),
 ]
 
@@ -407,6 +392,22 @@ def set_pool(scenario: Scenario, pool: float | str | None) -> Scenario:
 
 def restrict_to(scenario: Scenario, nodes: Iterable[str]) -> Scenario:
     return RestrictTo(nodes=tuple(nodes)).apply(scenario)
+
+
+def set_component_points(scenario: Scenario, points: Mapping[str, float], *, scale: bool = False) -> Scenario:
+    return SetComponentPoints(points=dict(points), scale=scale).apply(scenario)
+
+
+def set_event_cap(scenario: Scenario, cap: float | None, source: str | None = None) -> Scenario:
+    return SetEventCap(source=source, cap=cap).apply(scenario)
+
+
+def set_staff_share(scenario: Scenario, grade: str, share: float) -> Scenario:
+    return SetStaffShare(grade=grade, share=share).apply(scenario)
+
+
+def set_cascade(scenario: Scenario, cascade: Mapping[str, Any] | None) -> Scenario:
+    return SetCascade(cascade=None if cascade is None else dict(cascade)).apply(scenario)
 
 
 # ------------------------------------------------------------------------------------------ reading levers

@@ -14,19 +14,28 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .adjustments import Adjustments, Veto, VetoCondition
+from .cascade import Cascade, Leader, PerHead, StaffQuota, TeamGrades
+from .components import Component
 from .consequences import Accountability, Awards, Bonus, Consequences, Prizes, Progress, Tier, VetoEffects
+from .events import EventRules, SourceRule
 from .grading import Grade, Grading
+from .groups import GroupRules
+from .leagues import LeagueTable
 from .missing import MissingData, MissingRule
 from .ranking import Ranking
 from .scenario import Aggregation, IndicatorRule, Scenario, Weights
+from .scope import Scope
 from .scoring import SCORING_MODELS
+from .sources import SOURCE_ALIASES
 from .tables import (
     AMBIGUOUS_MARKS,
+    DATE_FORMS,
     DIRECTIONS,
     KIND_LABELS,
     MAX_MAGNITUDE,
     MISSING_WORDS,
     PERCENT_UNITS,
+    PERIOD_FORMS,
     SCHEMA,
     WIDE_NAMES,
     YEAR_RANGE,
@@ -38,6 +47,7 @@ from .targets import TARGET_MODELS
 SECTIONS: tuple[type[BaseModel], ...] = (
     Scenario, Weights, Aggregation, IndicatorRule, MissingData, MissingRule, Adjustments, Veto, VetoCondition, Ranking,
     Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, Prizes, VetoEffects,
+    Scope, Component, EventRules, SourceRule, GroupRules, LeagueTable, Cascade, StaffQuota, TeamGrades, Leader, PerHead,
 )
 
 
@@ -45,7 +55,9 @@ def _type(annotation: Any) -> str:
     text = getattr(annotation, "__name__", None) or str(annotation)
     for prefix in ("typing.", "simkit.schema.scenario.", "simkit.schema.consequences.", "simkit.schema.grading.",
                    "simkit.schema.adjustments.", "simkit.schema.ranking.", "simkit.schema.targets.",
-                   "simkit.schema.scoring."):
+                   "simkit.schema.scoring.", "simkit.schema.scope.", "simkit.schema.components.",
+                   "simkit.schema.events.", "simkit.schema.groups.", "simkit.schema.leagues.",
+                   "simkit.schema.cascade."):
         text = text.replace(prefix, "")
     return text
 
@@ -80,8 +92,10 @@ def reference_markdown() -> str:
         "# Scenario reference / 方案文件说明",
         "",
         "Generated from the models in `simkit/schema/` (`scenario.py`, `adjustments.py`, `ranking.py`, `grading.py`, "
-        "`consequences.py`, `targets.py`, `scoring.py`) by `python scripts/make_scenario_docs.py`; a test checks it "
-        "is current. The JSON Schema is `scenarios/schema.json` (`simkit schema`).",
+        "`consequences.py`, `targets.py`, `scoring.py`, `scope.py`, `components.py`, `events.py`, `groups.py`, "
+        "`leagues.py`, `cascade.py`) by `python scripts/make_scenario_docs.py`; a test checks it is current. The "
+        "JSON Schema is `scenarios/schema.json` (`simkit schema`). The parts of the year, events, the cascade to "
+        "people, rules per group and league tables are explained in docs/components-events-cascade.md.",
         "",
         "A scenario is a YAML file read with a safe loader. `extends: other.yaml` starts from another file; "
         "mappings are merged key by key, while lists, numbers, a rule (a mapping with `rule:`) and a `measures` "
@@ -237,6 +251,18 @@ def _column_checks(col: ColumnSpec) -> list[str]:
                    + (", in upper or lower case." if col.lower else "."))
     if col.kind == "choice":
         out.append(f"`{col.name}` is {_code(col.choices, 'or')}" + (", in upper or lower case." if col.lower else "."))
+        if col.name == "source":
+            out.append(f"`{col.name}` may also be written {_code(SOURCE_ALIASES, 'or')} (read as the source they "
+                       "name).")
+    if col.kind == "date":
+        out.append(f"`{col.name}` is a date, written {_code(DATE_FORMS, 'or')}, or a date cell of a workbook; it "
+                   f"counts in its year (between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}).")
+    if col.kind == "period":
+        out.append(f"`{col.name}` is empty (the value of the whole year) or a month, a quarter or a half-year of the "
+                   f"row's `year`, written {_code(PERIOD_FORMS, 'or')} (a date is read as its month); a period of "
+                   "another year is refused.")
+        out.append("With periods there is one row per `unit`, `indicator`, `year` and `period`; a year's values of "
+                   "an indicator are given either whole (no period) or by period, and at one frequency.")
     if col.nonnegative:
         out.append(f"`{col.name}` is not negative.")
     if col.references is not None:

@@ -26,11 +26,16 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ._base import Frozen
 from .adjustments import Adjustments
+from .components import Component
 from .consequences import Consequences
+from .events import EventRules
 from .grading import Grading
+from .groups import GroupRules
+from .leagues import LeagueTable
 from .measures import MeasureName
 from .missing import MissingData
 from .ranking import Ranking
+from .scope import Scope
 from .scoring import SCORING_MODELS
 from .targets import TARGET_MODELS
 
@@ -86,6 +91,8 @@ class ResolvedRule(Frozen):
     scoring: ScoringRule
     nonpositive_base: Literal["error", "missing"]
 
+
+GroupRules.model_rebuild(_types_namespace={"IndicatorRule": IndicatorRule})
 
 _DEFAULT_RULE = IndicatorRule.model_validate(
     {
@@ -157,6 +164,20 @@ class Scenario(Frozen):
     ranking: Ranking = Field(default_factory=Ranking, description="Ranking within groups.")
     grading: Grading = Field(default_factory=Grading, description="Grades.")
     consequences: Consequences = Field(default_factory=Consequences, description="Bonuses, awards, accountability.")
+    data: str | None = Field(None, description="The bundled data set the scenario is written for (e.g. "
+                             "yiyang_full, which holds the parks, the parts of the year and the events), read when "
+                             "no data are given; none = the default bundled data (yiyang).")
+    scope: Scope | None = Field(None, description="The units and indicators evaluated (考核范围); none = every unit "
+                                "and indicator of the data.")
+    components: tuple[Component, ...] | None = Field(None, description="The parts of the year (日常管理, 专项考核, "
+                                                     "年终综合考核), their points, indicators and how a year's value "
+                                                     "is made from its periods; none = one evaluation of the year.")
+    events: EventRules | None = Field(None, description="Deductions and vetoes from the data's events table "
+                                      "(督查、巡视巡察、审计); none = the events table is not applied.")
+    groups: dict[str, GroupRules] | None = Field(None, description="Rules per group or family (a group name or a "
+                                                 "track): weights, indicator rules, 个性指标, left-out nodes.")
+    league_tables: tuple[LeagueTable, ...] | None = Field(None, description="Further league tables of the same units "
+                                                          "(e.g. 总量 and 增速), each with its grades and awards.")
 
     _source: str | None = PrivateAttr(None)
 
@@ -188,10 +209,51 @@ class Scenario(Frozen):
             refs += [("consequences.progress.exclude_grades", g) for g in c.progress.exclude_grades]
         if c.accountability is not None:
             refs += [("consequences.accountability.bottom_grades", g) for g in c.accountability.bottom_grades]
+        if c.cascade is not None:
+            if c.cascade.staff is not None:
+                refs += [("consequences.cascade.staff.shares", g) for g in c.cascade.staff.shares]
+            if c.cascade.team is not None:
+                refs += [("consequences.cascade.team.mapping", g) for g in c.cascade.team.mapping]
         bad = [f"{where} names {g!r}" for where, g in refs if g not in names]
         if bad:
             raise ValueError(f"{'; '.join(bad)}, which is not a grade of this scenario; the grades are "
                              f"{', '.join(g.name for g in self.grading.grades)}")
+        if c.cascade is not None and c.cascade.team is not None:
+            unmapped = [g for g in names if g not in c.cascade.team.mapping]
+            if unmapped:
+                raise ValueError(f"consequences.cascade.team.mapping gives no team grade for {', '.join(unmapped)} "
+                                 "— fix: map every grade of the scenario to a team grade")
+        return self
+
+    @model_validator(mode="after")
+    def _check_new_parts(self) -> Scenario:
+        if self.components is not None:
+            ids = [c.id for c in self.components]
+            names = [c.name for c in self.components]
+            if len(set(ids)) != len(ids) or len(set(names)) != len(names):
+                raise ValueError("components need different ids and names — fix: rename the repeated ones")
+            points = sum(c.points for c in self.components)
+            if abs(points - self.total) > max(self.weights.tolerance, 1e-9):
+                listed = " + ".join(f"{c.name} {c.points:g}" for c in self.components)
+                raise ValueError(f"the components' points add up to {points:g} ({listed}), not to the total of "
+                                 f"{self.total:g} — fix: change the points so that they add up to `total`")
+            seen: dict[str, str] = {}
+            for comp in self.components:
+                for node in comp.nodes:
+                    if node in seen:
+                        raise ValueError(f"node {node!r} is in two components ({seen[node]} and {comp.name}) — fix: "
+                                         "put every indicator in one component")
+                    seen[node] = comp.name
+        if self.league_tables is not None:
+            ids = [t.id for t in self.league_tables]
+            if len(set(ids)) != len(ids):
+                raise ValueError("league tables need different ids — fix: rename the repeated ones")
+            for t in self.league_tables:
+                grades = {g.name for g in (t.grading or self.grading).grades}
+                bad = [g for g in (t.awards.weights if t.awards is not None else {}) if g not in grades]
+                if bad:
+                    raise ValueError(f"league table {t.id!r}: awards.weights names {', '.join(bad)}, which is not a "
+                                     f"grade of the table — fix: use {', '.join(sorted(grades))}")
         return self
 
     # ------------------------------------------------------------------ rules per indicator

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 #: How a column's cells are read: ``text``; ``number`` (float, empty = missing); ``integer`` (a year);
-#: ``direction`` (1 or -1, also written as in ``DIRECTIONS``); ``choice`` (one of ``choices``).
-Kind = Literal["text", "number", "integer", "direction", "choice"]
+#: ``direction`` (1 or -1, also written as in ``DIRECTIONS``); ``choice`` (one of ``choices``); ``date`` (a day,
+#: ``2018-06-12``); ``period`` (a month, quarter or half of the row's year, ``2018-03``, ``2018-Q1``).
+Kind = Literal["text", "number", "integer", "direction", "choice", "date", "period"]
 #: What an empty cell means: ``error`` (it must be filled), ``missing`` (a missing value, or the ``default``),
 #: ``drop`` (the row is left out: a target without its value).
 Empty = Literal["error", "missing", "drop"]
@@ -51,8 +52,15 @@ DIRECTIONS: dict[str, int] = {"1": 1, "+1": 1, "-1": -1, "higher": 1, "lower": -
 #: How each kind is named in the template (English, Chinese) and in the docs (the English part).
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "text": ("text", "文本"), "choice": ("text", "文本"), "number": ("number", "数值"),
-    "integer": ("integer", "整数"), "direction": ("1 / -1", ""),
+    "integer": ("integer", "整数"), "direction": ("1 / -1", ""), "date": ("date", "日期"),
+    "period": ("period", "期间"),
 }
+#: How a period is written (read in upper case, with the row's year where none is written): a month, a quarter or
+#: a half-year; a date is read as its month.
+PERIOD_FORMS: tuple[str, ...] = ("2018-03", "2018年3月", "3月", "M03", "2018-Q1", "2018Q1", "2018年第1季度", "Q1",
+                                 "2018-H1", "2018年上半年", "H1")
+#: How a date is written: ``2018-06-12``, ``2018/6/12``, ``2018年6月12日`` or a date cell of a workbook.
+DATE_FORMS: tuple[str, ...] = ("2018-06-12", "2018/6/12", "2018.6.12", "2018年6月12日")
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,12 @@ OBSERVATIONS = TableSpec(
         _id("year", "年度", "年度，如 2018", "year, e.g. 2018", "year", kind="integer", bounds=YEAR_RANGE),
         ColumnSpec("value", "数值", "观测值；空单元格表示缺失", "the observed value; an empty cell is a missing value",
                    kind="number", required=True, what="value", percent_by="indicator"),
+        ColumnSpec("period", "期间", "可选：按月或按季度填报的数值的期间，如 `2018-03`、`2018-Q1`，须在该行年度之内；"
+                   "空 = 全年数值",
+                   "optional: the month or quarter of a value given by period, e.g. `2018-03`, `2018-Q1`, within "
+                   "the row's year; empty = the value of the whole year", kind="period", what="period",
+                   fix="write a month (`2018-03`), a quarter (`2018-Q1`) or a half-year (`2018-H1`) of the row's "
+                       "year, or leave it empty for the whole year"),
     ),
 )
 
@@ -259,8 +273,36 @@ ADJUSTMENTS = TableSpec(
     ),
 )
 
+EVENTS = TableSpec(
+    "events", "督查巡察审计事项", "督查、巡视巡察、审计发现的问题，按方案规则扣分或一票否决（可选表）",
+    "findings of supervision, inspection tours and audits, deducted or vetoed as the scenario says (optional)",
+    "What supervision (督查), inspection tours (巡视巡察) and audits (审计) found as the year went, one row per "
+    "event. The scenario's `events` rules say what an event deducts (per source, with caps per source and in "
+    "total) and which kinds trigger a one-vote veto; without them the table is not applied. An event counts in "
+    "the year of its date.",
+    required=False, frame_order=("unit", "date", "year", "source", "kind", "points", "note"),
+    columns=(
+        _id("unit", "单位编码", "单位编码", "a unit id", "unit id", **_UNIT_REF),
+        _id("date", "日期", "发现或通报日期，如 `2018-06-12`；计入该日期所在年度",
+            "the date of the finding, e.g. `2018-06-12`; it counts in that year", "date", kind="date",
+            fix="write a date such as 2018-06-12 (or 2018/6/12, 2018年6月12日)"),
+        _id("source", "来源", "`督查`、`巡视巡察`、`审计` 或 `其他`", "`督查` (supervision), `巡视巡察` "
+            "(inspection tour), `审计` (audit) or `其他` (other); English names are read too", "source",
+            kind="choice", choices=("督查", "巡视巡察", "审计", "其他"),
+            fix="write 督查, 巡视巡察, 审计 or 其他 (supervision, inspection, audit, other)"),
+        _id("kind", "问题类型", "问题类型，如 `通报批评`、`整改不到位`、`重大安全生产事故`",
+            "the kind of finding, e.g. `通报批评` (public criticism), `整改不到位` (rectification not done)",
+            "event kind"),
+        ColumnSpec("points", "扣分", "该事项的扣分（正数）；方案可按来源或类型另定", "the points the finding deducts "
+                   "(positive); the scenario may set them per source or kind instead", kind="number",
+                   what="points", nonnegative=True),
+        ColumnSpec("note", "说明", "说明，如发现的问题", "a note, e.g. what was found"),
+    ),
+)
+
 #: Every table, in the order they are read, reported and shown.
-SCHEMA: dict[str, TableSpec] = {t.name: t for t in (UNITS, INDICATORS, OBSERVATIONS, TARGETS, ADJUSTMENTS)}
+SCHEMA: dict[str, TableSpec] = {t.name: t for t in (UNITS, INDICATORS, OBSERVATIONS, TARGETS, ADJUSTMENTS,
+                                                     EVENTS)}
 REQUIRED_TABLES: tuple[str, ...] = tuple(t.name for t in SCHEMA.values() if t.required)
 OPTIONAL_TABLES: tuple[str, ...] = tuple(t.name for t in SCHEMA.values() if not t.required)
 

@@ -116,7 +116,8 @@ def audit(scenario: Scenario | str | Path, data: Dataset | str | Path | None = N
     """Search every unit's moves under ``scenario`` on ``data`` in ``year`` (default: the scenario's, else the
     last); see the module text for the moves, cost, outcome, best move and index.  ``fast=False`` runs every
     variant through the whole engine (the same outcomes, slower: a check of the fast path)."""
-    scenario, data = as_scenario(scenario), as_data(data)
+    scenario = as_scenario(scenario)
+    data = as_data(data, scenario)
     unknown = [k for k in kinds if k not in KINDS]
     fr = np.asarray(sorted(set(float(f) for f in fractions)), dtype=float)
     if unknown or not len(fr) or not ((fr > 0) & (fr < 1)).all():
@@ -125,6 +126,7 @@ def audit(scenario: Scenario | str | Path, data: Dataset | str | Path | None = N
                                   field="kinds" if unknown else "fractions"))
     base = scheme_of(scenario, data, year)
     plan, t = base.plan, base.t
+    data = plan.data  # the units the scenario evaluates (its scope)
     leaves = plan.tree.leaves
     info = data.indicator_info
     if shiftable is None:

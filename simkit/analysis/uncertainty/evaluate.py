@@ -23,7 +23,7 @@ from ...engine.compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from ...engine.evaluate import run
 from ...engine.messages import issue_problems
 from ...engine.result import Result
-from ...engine.stages import Issue, LeafStage, leaf_stage
+from ...engine.stages import Issue, LeafStage, Window, leaf_stage, lean_leaf_stage, window
 from ...errors import EvaluationError, Problem, RuleInputError, ScenarioError
 from ...io.dataset import Dataset
 from ...schema.levers import apply
@@ -54,6 +54,8 @@ Leaves = dict[tuple[int, ...], tuple[Inputs, LeafStage]]
 MAX_COMBINATIONS = 512
 #: Bytes of leaf-stage arrays per block with data noise (larger blocks gain nothing and leave the caches).
 NOISE_BLOCK = 64 * 2**20
+#: Bytes of noise factors and values handled at once when a block's noise is applied (stays in the CPU's cache).
+FUSE_BYTES = 2**19
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class Combo:
     lo: int  # the first year index the rules read
     noise_pos: np.ndarray  # flat positions in one draw's window (years lo…t, units, leaves) of the noised cells
     noise_dim: np.ndarray  # their columns in the noise coordinates
+    window: Window | None = None  # the lean leaf stage's layout of the evaluation year (None: the general stage)
+    gather: np.ndarray | None = None  # per place of the window, its noise coordinate (the last + 1: no noise)
+    unnoised: bool = False  # some places hold an observed value without noise (factor 1)
 
     def weights(self, groups: Sequence[InputGroup], raw: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         """The tree's weights (n, N) of ``n`` draws with raw coordinates ``raw``."""
@@ -101,10 +106,39 @@ class Combo:
         window = buf[:, self.lo : t + 1]
         window[...] = np.moveaxis(values[:, :, self.lo : t + 1], 2, 0)
         zz = z if len(self.noise_dim) == z.shape[1] else z[:, self.noise_dim]
-        f = np.exp(noise.sd * zz) if noise.distribution == "lognormal" else 1.0 + noise.sd * zz
+        f = np.multiply(zz, noise.sd)
+        _factor(noise, f)
         flat = window.reshape(n, -1)  # a view: each draw's window is contiguous
         flat[:, self.noise_pos] *= f
         return replace(self.inputs, values=buf.transpose(0, 2, 3, 1))
+
+    def noisy_rows(self, noise: DataNoise, z: np.ndarray) -> np.ndarray:
+        """The values of draws with noise coordinates ``z`` (n, dim) laid out as ``window`` (n, window.size):
+        a few draws at a time (in the CPU's cache), the noise factors computed in place, gathered to the places
+        the lean leaf stage reads and multiplied by the observed values there; nothing else is written."""
+        assert self.window is not None and self.gather is not None
+        n, dim = z.shape
+        rows = np.empty((n, self.window.size))
+        step = max(1, min(n, FUSE_BYTES // (8 * (dim + self.window.size))))
+        f = np.empty((step, dim + 1) if self.unnoised else (step, dim))
+        f[:, dim:] = 1.0
+        for a in range(0, n, step):
+            b = min(a + step, n)
+            core = f[: b - a, :dim]
+            np.multiply(z[a:b], noise.sd, out=core)
+            _factor(noise, core)
+            out = rows[a:b]
+            np.take(f[: b - a], self.gather, axis=1, out=out, mode="clip")
+            out *= self.window.base
+        return rows
+
+
+def _factor(noise: DataNoise, x: np.ndarray) -> None:
+    """sd·z → the noise factor, in place: exp(sd·z) (lognormal) or 1 + sd·z (normal)."""
+    if noise.distribution == "lognormal":
+        np.exp(x, out=x)
+    else:
+        x += 1.0
 
 
 def _block_result(plan: Plan, inputs: Inputs, t: int, weights: np.ndarray, leaf: LeafStage, money: bool) -> Result:
@@ -282,6 +316,18 @@ class UncertaintyProblem:
             dim = np.flatnonzero((leaf_k >= 0) & (year >= lo))
             u = cells[dim] // (l_d * t_n)
             pos = ((year[dim] - lo) * self.n_units + u) * tree.n_leaves + leaf_k[dim]
+            win = window(plan, inputs, t)
+            if win is not None:  # each place of the lean window: its noise coordinate, or none
+                n_l, n_t = tree.n_leaves, inputs.values.shape[2]
+                u_w, rest = np.divmod(win.cells, n_l * n_t)
+                k_w, y_w = np.divmod(rest, n_t)
+                data_cell = (u_w * l_d + np.asarray(tree.leaf_data_index)[k_w]) * t_n + y_w
+                col = np.minimum(np.searchsorted(cells, data_cell), max(len(cells) - 1, 0))
+                noised = (cells[col] == data_cell) if len(cells) else np.zeros(len(data_cell), dtype=bool)
+                unnoised = bool((~noised & ~np.isnan(win.base)).any())
+                gather = np.where(noised, col, len(cells) if unnoised else 0)  # a missing value stays missing
+                return Combo(key, plan, inputs, leaf, weight_idx, sets, nominal_p, lo, pos, dim, win, gather,
+                             unnoised)
         return Combo(key, plan, inputs, leaf, weight_idx, sets, nominal_p, lo, pos, dim)
 
     def _check_consequences(self) -> None:
@@ -359,11 +405,17 @@ class UncertaintyProblem:
     def chunk_size(self, memory: float | None = None) -> int:
         """Draws per block: as many as fit in ``memory`` bytes (default: 1 GiB), and at most about 2 MB per
         (draws × units) array without noise, 64 MiB of leaf-stage arrays with noise, which keeps the working set
-        near the CPU caches (fastest)."""
+        near the CPU caches (fastest); with noise, a whole number of the noise's seeded blocks of draws where
+        that fits (no block's normals are drawn in part, then dropped)."""
         per = max(self.bytes_per_draw(), 1)
         fit = int((2**30 if memory is None else float(memory)) // per)
         if self.noise is not None:
-            return int(np.clip(min(fit, NOISE_BLOCK // per), 1, 4096))
+            k = int(np.clip(min(fit, NOISE_BLOCK // per), 1, 4096))
+            seeded = next(g.block for g in self.groups if g.kind == "noise")
+            if k < seeded:
+                return k
+            k = round(k / seeded) * seeded
+            return k if k <= fit else fit // seeded * seeded
         n_nodes = max(len(c.plan.tree.nodes) for c in self.combos.values())
         ties = any(c.plan.scenario.ranking.tie_break for c in self.combos.values())
         cache = int(np.clip(2e6 // (8 * self.n_units * (n_nodes if ties else 1)), 256, 16384))
@@ -382,9 +434,17 @@ class UncertaintyProblem:
         return {key: self._leaf(self.combos[key], sub) for key, _, sub in self._blocks(raw)}
 
     def _leaf(self, c: Combo, raw: Mapping[str, np.ndarray]) -> tuple[Inputs, LeafStage]:
+        """Without noise, the observed data's; with noise, the lean leaf stage on the noisy window (the result
+        keeps the observed inputs: what the later stages read of them, adjustments, has no noise), else, or
+        when a draw has a cell to report, the general stage on the noisy values."""
         if self.noise is None:
             return c.inputs, c.leaf
-        inputs = c.noisy(self.noise, raw[self.noise.label], self.t)
+        z = raw[self.noise.label]
+        if c.window is not None:
+            lean = lean_leaf_stage(c.plan, c.inputs, c.window, c.noisy_rows(self.noise, z))
+            if lean is not None:
+                return c.inputs, lean
+        inputs = c.noisy(self.noise, z, self.t)
         leaf = leaf_stage(c.plan, inputs, [self.t], detail=False)
         _raise_issues(c.plan, inputs, leaf.issues, self.t,
                       f"with data noise (sd {self.noise.sd}), some draws cannot be evaluated")

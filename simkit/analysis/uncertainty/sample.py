@@ -52,15 +52,25 @@ class InputGroup:
             return rng.gamma(self.alpha, size=(n, self.dim))
         return rng.random((n, self.dim))
 
-    def rows(self, seed: int, stream: int, block: int, a: int, b: int) -> np.ndarray:
-        """Rows ``a:b`` of one seeded block of draws.  Uniforms skip ahead to row ``a`` (each takes exactly one
-        output of the generator, so the rows are those of the whole block, bit for bit); normals and gamma
-        variates take a varying number of outputs, so their whole block is drawn and cut."""
+    def rows(self, seed: int, stream: int, block: int, a: int, b: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``a:b`` of one seeded block of draws (into ``out`` (b − a, dim), C-contiguous, for normals).
+
+        Uniforms skip ahead to row ``a`` (each takes exactly one output of the generator, so the rows are those
+        of the whole block, bit for bit).  Normals take a varying number of outputs but are drawn one after the
+        other: rows ``0:a`` are drawn and dropped, rows ``a:b`` drawn straight into ``out``, and the rest of the
+        block is never drawn.  Gamma variates (Dirichlet) are drawn for the whole block and cut."""
         bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, self.key, block)))
+        rng = np.random.Generator(bits)
         if self.uniform:
             bits.advance(a * self.dim)
-            return self.sample(np.random.Generator(bits), b - a)
-        return self.sample(np.random.Generator(bits), self.block)[a:b]
+            return self.sample(rng, b - a)
+        if self.kind == "noise":
+            if a:
+                rng.standard_normal(out=np.empty((a, self.dim)))
+            out = np.empty((b - a, self.dim)) if out is None else out
+            rng.standard_normal(out=out)
+            return out
+        return self.sample(rng, self.block)[a:b]
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
         """Raw coordinates from uniforms in [0, 1] (a design such as SALib's Saltelli sample)."""
@@ -103,8 +113,15 @@ def draw(groups: Sequence[InputGroup], seed: int, stream: int, start: int, stop:
     out = {}
     for g in groups:
         bs = g.block
-        parts = [g.rows(seed, stream, k, max(start - k * bs, 0), min(stop - k * bs, bs))
-                 for k in range(start // bs, (stop - 1) // bs + 1)]
+        blocks = range(start // bs, (stop - 1) // bs + 1)
+        if g.kind == "noise":  # normals straight into one array (no block drawn whole, no concatenation)
+            z = out[g.label] = np.empty((stop - start, g.dim))
+            for k in blocks:
+                a, b = max(start - k * bs, 0), min(stop - k * bs, bs)
+                r0 = k * bs + a - start
+                g.rows(seed, stream, k, a, b, out=z[r0 : r0 + b - a])
+            continue
+        parts = [g.rows(seed, stream, k, max(start - k * bs, 0), min(stop - k * bs, bs)) for k in blocks]
         out[g.label] = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return out
 

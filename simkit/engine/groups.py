@@ -1,0 +1,213 @@
+"""Rules per family and per group (``scenario.groups``) laid out for the stages.
+
+Each unit takes its track's entry and then its group's; units that take the same entries form a *profile*, one
+scenario variant (the scenario's weights and indicator rules with the entries merged over them, as ``extends``
+merges).  ``applicability`` says which leaves apply to which units once 个性指标 (``own``) and left-out nodes
+(``exclude``) are taken into account; ``profiles`` gives the variants.  The stages run each profile's rules for
+its own units (``engine.stages`` dispatches to ``leaf_stage`` and ``total_stage`` here) and put them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import Problem
+from ..io.dataset import Dataset
+from ..schema.scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compile import Plan
+    from .stages import LeafStage, TotalStage
+
+
+def keys_of(scenario: Scenario, data: Dataset) -> list[tuple[str, ...]]:
+    """Per unit, the entries of ``groups`` it takes: its track's, then its group's (in that order)."""
+    groups = scenario.groups or {}
+    out = []
+    for track, group in zip(data.units["track"], data.units["group"], strict=True):
+        keys = tuple(dict.fromkeys(k for k in (track, group) if k in groups))
+        out.append(keys)
+    return out
+
+
+def merged_rules(scenario: Scenario, keys: Sequence[str]) -> dict[str, Any]:
+    """The change a unit with these entries makes to the scenario (weights and indicator rules), as a mapping."""
+    weights: dict[str, float] = {}
+    indicators: dict[str, Any] = {}
+    for key in keys:
+        entry = scenario.groups[key]
+        weights.update(entry.weights)
+        for node, rule in entry.indicators.items():
+            indicators.setdefault(node, {}).update(rule.model_dump(exclude_none=True, by_alias=True))
+    change: dict[str, Any] = {}
+    if weights:
+        change["weights"] = {"values": weights}
+    if indicators:
+        change["indicators"] = indicators
+    return change
+
+
+def check_names(scenario: Scenario, data: Dataset, where: str, known: set[str]) -> list[Problem]:
+    """Entries that name no group or track, and nodes that are not in the data."""
+    problems: list[Problem] = []
+    units = data.full.units
+    names = {*units["group"], *units["track"]}
+    for key, entry in (scenario.groups or {}).items():
+        if key not in names:
+            listed = ", ".join(dict.fromkeys(units["group"]))
+            problems.append(Problem(where, f"groups names {key!r}, which is neither a group nor a track of the data",
+                                    f"use a group or track of the units table ({listed}; tracks "
+                                    f"{', '.join(dict.fromkeys(units['track']))})", field=f"groups.{key}"))
+        for part in ("weights", "indicators", "own", "exclude"):
+            for node in getattr(entry, part):
+                if node not in known:
+                    problems.append(Problem(where, f"groups.{key}.{part} names {node!r}, which is not a node of the "
+                                            "data's indicators table", "correct the id (see the indicators table)",
+                                            field=f"groups.{key}.{part}.{node}"))
+    return problems
+
+
+def applicability(scenario: Scenario, data: Dataset, chains: Sequence[Sequence[str]]) -> np.ndarray:
+    """(units, leaves): False where a leaf does not apply to a unit by ``own`` or ``exclude`` (given each leaf's
+    chain of node ids, first-level ancestor down to the leaf)."""
+    groups = scenario.groups or {}
+    keys = keys_of(scenario, data)
+    n_u, n_l = len(keys), len(chains)
+    ok = np.ones((n_u, n_l), dtype=bool)
+    owners: dict[str, set[str]] = {}
+    for key, entry in groups.items():
+        for node in entry.own:
+            owners.setdefault(node, set()).add(key)
+    for j, chain in enumerate(chains):
+        owned = [owners[n] for n in chain if n in owners]
+        for u, ks in enumerate(keys):
+            if any(not (set(ks) & o) for o in owned) or any(n in groups[k].exclude for k in ks for n in chain):
+                ok[u, j] = False
+    return ok
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Units that share one set of group entries, and the scenario they are evaluated under."""
+
+    keys: tuple[str, ...]
+    units: np.ndarray  # (U,) bool
+    scenario: Scenario
+
+
+def profiles(scenario: Scenario, data: Dataset) -> list[Profile]:
+    """Every set of entries some units take, with its scenario variant (the set without entries first)."""
+    keys = keys_of(scenario, data)
+    out = []
+    for ks in dict.fromkeys([(), *keys]):
+        mask = np.array([k == ks for k in keys], dtype=bool)
+        if not mask.any():
+            continue
+        change = merged_rules(scenario, ks) if ks else {}
+        variant = scenario.override(change) if change else scenario
+        out.append(Profile(ks, mask, variant))
+    return out
+
+
+# ================================================================================ the stages, per profile
+def _pick(parts: Sequence[Any], masks: Sequence[np.ndarray], axis: int) -> Any:
+    """One array from the profiles' arrays: each unit's row (on ``axis``) from its own profile's array."""
+    if parts[0] is None:
+        return None
+    out = np.array(parts[0], copy=True)
+    for arr, mask in zip(parts[1:], masks[1:], strict=True):
+        shape = [1] * out.ndim
+        shape[axis] = len(mask)
+        out = np.where(mask.reshape(shape), arr, out)
+    return out
+
+
+def leaf_stage(plan: Plan, inputs: Any, ts: Sequence[int], *, detail: bool = True) -> LeafStage:
+    """The leaf stage of a plan with profiles: each profile's rules for its units, put together."""
+    from ..rules.measures import MEASURES
+    from .stages import leaf_stage as one
+
+    stages = [one(p, inputs, ts, detail=detail) for p in plan.profiles]
+    masks = [p.profile_units for p in plan.profiles]
+    measures = tuple(m for m in MEASURES if any(m in s.measures for s in stages))
+    weight = np.zeros((plan.tree.n_leaves, len(measures)))
+    issues = []
+    offset = 0
+    for p, s in zip(plan.profiles, stages, strict=True):
+        for j, m in enumerate(s.measures):
+            weight[:, measures.index(m)] = np.maximum(weight[:, measures.index(m)], s.weight[:, j])
+        for issue in s.issues:
+            mask = issue.mask & p.profile_units[None, None, :, None]
+            if mask.any():
+                issues.append(replace(issue, rule_set=issue.rule_set + offset, mask=mask))
+        offset += len(p.rule_sets)
+
+    def on_measures(s: LeafStage, arr: np.ndarray | None) -> np.ndarray | None:
+        if arr is None:
+            return None
+        out = np.full((*arr.shape[:-1], len(measures)), np.nan)
+        out[..., [measures.index(m) for m in s.measures]] = arr
+        return out
+
+    out: dict[str, Any] = {}
+    for f in fields(stages[0]):
+        if f.name in ("measures", "weight", "issues"):
+            continue
+        parts = [getattr(s, f.name) for s in stages]
+        if f.name in ("measured", "target", "part_share"):
+            parts = [on_measures(s, a) for s, a in zip(stages, parts, strict=True)]
+        out[f.name] = _pick(parts, masks, 2) if parts[0] is not None else None
+    return replace(stages[0], measures=measures, weight=weight, issues=tuple(issues), **out)
+
+
+def total_stage(plan: Plan, inputs: Any, leaf: LeafStage, ts: Sequence[int], weights: np.ndarray | None = None,
+                *, full: bool = True) -> TotalStage:
+    """The total stage of a plan with profiles: each profile's weights for its units, put together.  Weights
+    given for a Monte Carlo draw move every profile's weights in proportion to the scenario's own."""
+    from .stages import total_stage as one
+
+    base = plan.tree.weight
+    parts = []
+    for p in plan.profiles:
+        w = None
+        if weights is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = np.where(base > 0, np.asarray(weights, dtype=float) * p.tree.weight / base, p.tree.weight)
+        parts.append(one(p, inputs, leaf, ts, w, full=full))
+    masks = [p.profile_units for p in plan.profiles]
+    out = {}
+    for f in fields(parts[0]):
+        arrays = [getattr(s, f.name) for s in parts]
+        out[f.name] = _pick(arrays, masks, 2) if arrays[0] is not None else None
+    return replace(parts[0], **out)
+
+
+def measure_weights(plan: Plan, measures: Sequence[str]) -> np.ndarray:
+    """(units, leaves, measures): each unit's blend weights of each leaf (its profile's rules)."""
+    n_u, n_l = len(plan.group_codes), plan.tree.n_leaves
+    out = np.zeros((n_u, n_l, len(measures)))
+    for p in plan.profiles or (plan,):
+        mask = p.profile_units if plan.profiles else np.ones(n_u, dtype=bool)
+        for rs in p.rule_sets:
+            for name, w in rs.rule.measures.items():
+                if name in measures:
+                    out[np.ix_(mask, rs.leaves, [measures.index(name)])] = w
+    return out
+
+
+def rule_of(plan: Plan) -> list[dict[int, Any]]:
+    """Per unit, each leaf's resolved rule (its profile's)."""
+    n_u = len(plan.group_codes)
+    if not plan.profiles:
+        rules = {int(k): rs.rule for rs in plan.rule_sets for k in rs.leaves}
+        return [rules] * n_u
+    out: list[dict[int, Any]] = [{} for _ in range(n_u)]
+    for p in plan.profiles:
+        rules = {int(k): rs.rule for rs in p.rule_sets for k in rs.leaves}
+        for u in np.flatnonzero(p.profile_units):
+            out[u] = rules
+    return out
