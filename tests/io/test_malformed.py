@@ -241,7 +241,7 @@ def _header_cell(sheet: str, column: int, value: object) -> Callable[[openpyxl.W
 
 
 def _extra_column(wb: openpyxl.Workbook) -> None:
-    ws = wb["observations"]
+    ws = wb["observations"]  # unit, indicator, year, value, period: one column left empty, then a value in G
     ws.cell(5, ws.max_column + 2).value = 12.5
 
 
@@ -526,7 +526,7 @@ CASES: dict[str, Case] = {
     "two_sheets_one_table": Case(book(_copy_sheet("units", "考核对象")), ["are both the 'units' table"],
                                  "data.xlsx", where=False),
     "transposed_sheet": Case(book(_transpose_sheet), ["transposed"], "data.xlsx"),
-    "sheet_column_no_header": Case(book(_extra_column), ["column F has data but no header"], "data.xlsx"),
+    "sheet_column_no_header": Case(book(_extra_column), ["column G has data but no header"], "data.xlsx"),
     "sheet_column_twice": Case(book(_header_cell("units", 3, "单位名称")), ["repeats column 'name'"], "data.xlsx"),
     "not_a_workbook": Case(_path("data.xlsx", _CSV_PLAIN), ["cannot read the file as an Excel .xlsx workbook",
                                                             "text file"], "data.xlsx", where=False),

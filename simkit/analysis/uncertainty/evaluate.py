@@ -21,9 +21,10 @@ from pydantic import ValidationError
 
 from ...engine.compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from ...engine.evaluate import run
+from ...engine.lean import Window, lean_leaf_stage, window
 from ...engine.messages import issue_problems
 from ...engine.result import Result
-from ...engine.stages import Issue, LeafStage, Window, leaf_stage, lean_leaf_stage, window
+from ...engine.stages import Issue, LeafStage, leaf_stage
 from ...errors import EvaluationError, Problem, RuleInputError, ScenarioError
 from ...io.dataset import Dataset
 from ...schema.levers import apply

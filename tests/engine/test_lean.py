@@ -1,6 +1,6 @@
 """The lean leaf stage of a Monte Carlo block with data noise against the general one.
 
-``stages.lean_leaf_stage`` computes the noisy draws' shares in place, year by year, for the years the rules
+``lean.lean_leaf_stage`` computes the noisy draws' shares in place, year by year, for the years the rules
 read; ``stages.leaf_stage`` is the reference.  On random data with missing values, zero and negative bases,
 mixed directions, every completion option, other target and scoring rules (run as registered) and every
 missing-data policy, the lean stage gives the same arrays bit for bit, or None (the general stage then runs
@@ -21,7 +21,8 @@ import simkit
 from simkit.analysis.uncertainty import DataNoise, RuleChoice, UncertaintySpec, default_spec, run_uncertainty
 from simkit.analysis.uncertainty import evaluate as unc_evaluate
 from simkit.engine.compile import compile_plan, inputs_of
-from simkit.engine.stages import leaf_stage, lean_leaf_stage, window
+from simkit.engine.lean import lean_leaf_stage, window
+from simkit.engine.stages import leaf_stage
 from simkit.errors import EvaluationError
 from simkit.io.scenarios import scenario_from_dict
 from simkit.io.validate import build_dataset
