@@ -41,7 +41,7 @@ from ..engine.result import Result, as_panel
 from ..errors import Problem, SimkitError
 from ..io.dataset import Dataset
 from ..schema.scenario import Scenario, source_of
-from .outcomes import relative_payout, sizes
+from .outcomes import labels_of, relative_payout, sizes
 from .persistence import group_persistence
 from .resample import Inequality, Kendall, Spearman, bootstrap_groups, by_size
 from .stats import default_m, kendall, nan_quantiles, spearman, tail_count
@@ -405,19 +405,6 @@ def scenarios_of(scenarios: Any) -> list[Scenario]:
     if isinstance(scenarios, Scenario | str | Path):
         scenarios = [scenarios]
     return [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-
-
-def labels_of(scenarios: list[Scenario]) -> list[str]:
-    """Distinct labels for scenarios (a repeated name gets `` (2)``, `` (3)``...)."""
-    labels: list[str] = []
-    for s in scenarios:
-        label = s.name
-        k = 2
-        while label in labels:
-            label = f"{s.name} ({k})"
-            k += 1
-        labels.append(label)
-    return labels
 
 
 def common_years(scenarios: Any, data: Dataset | None = None) -> tuple[int, ...]:

@@ -127,3 +127,16 @@ def relative_payout(result: Result, per: str) -> np.ndarray | None:
             return np.where(base > 0, paid / np.where(base > 0, base, 1.0), np.nan)
     raise SimkitError(Problem("fairness", f"unknown payout basis {per!r}", "use per='base' or per='unit'",
                               field="per"))
+
+
+def labels_of(scenarios: list[Scenario]) -> list[str]:
+    """Distinct labels for scenarios (a repeated name gets `` (2)``, `` (3)``...)."""
+    labels: list[str] = []
+    for s in scenarios:
+        label = s.name
+        k = 2
+        while label in labels:
+            label = f"{s.name} ({k})"
+            k += 1
+        labels.append(label)
+    return labels

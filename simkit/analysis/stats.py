@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -37,6 +36,8 @@ def spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     0.8
     """
     x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    from scipy.stats import rankdata  # here, not at import: scipy.stats costs ~0.9 s, most commands never use it
+
     return _pearson(rankdata(x, axis=-1), rankdata(y, axis=-1))
 
 
