@@ -34,10 +34,13 @@ from .common import (
 @click.option("--years", default=None, help="使用的年度，如 2015-2018 或 2016,2017,2018，默认所有方案都能评估的年度 "
                                             "/ years to use, e.g. 2015-2018 or 2016,2017,2018. Default: every "
               "year all the scenarios can evaluate.")
+@click.option("--tenure", type=click.IntRange(1, 20), default=None,
+              help="加上任期模拟的误问责率与漏问责率（任期年数，如 5）/ add the false and missed accountability "
+              "rates of a tenure simulation over this many years (e.g. 5).")
 @click.option("--xlsx", is_flag=True, help="也写出可打印的 fairness.xlsx / also write fairness.xlsx, ready to print.")
 @handles_errors
 def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, size: str, seed: int, boot: int,
-             years: str | None, xlsx: bool = False) -> None:
+             years: str | None, tenure: int | None = None, xlsx: bool = False) -> None:
     """公平性对比：名次与规模相关、最高等次归属、奖金不平等、名次流动、末位持续、共同冲击。
     Fairness of SCENARIO [SCENARIO ...] side by side: size correlation, top grades, payout inequality,
     mobility, bottom persistence and common-shock invariance, with bootstrap intervals (5–95%)."""
@@ -52,7 +55,8 @@ def fairness(scenarios: tuple[Path, ...], data_path: Path | None, out: Path, siz
     check_out(out, *scenarios, data_path)
     scs = [load_scenario(s) for s in scenarios]
     data = read_data(data_path, *scs)
-    table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot)
+    extra = {} if tenure is None else {"tenure": tenure}
+    table = fairness_table(scs, data, size=size, years=_parse_years(years), seed=seed, n_boot=boot, **extra)
     synthetic_banner(data)
     a = table.attrs
     print_table(format_fairness(table), f"公平性 Fairness · {a['years'][0]}–{a['years'][-1]} · 规模 size = {size} · "

@@ -168,9 +168,10 @@ def validate(path: Path, data_path: Path | None) -> None:
     A scenario is also checked against the data (--data, default the bundled data).
     """
     from ..engine.compile import check_year, compile_plan, inputs_of
-    from ..io.scenarios import load_scenario
+    from ..io.scenarios import load_scenario, shipped_scenarios
 
-    if path.suffix.lower() in (".yaml", ".yml"):
+    shipped = not path.exists() and not path.suffix and path.name in shipped_scenarios()  # a bare scenario name
+    if path.suffix.lower() in (".yaml", ".yml") or shipped:
         sc = load_scenario(path)
         data = read_data(data_path, sc)
         plan = compile_plan(sc, data)

@@ -69,7 +69,11 @@ def audit(scenario: Path, data_path: Path | None, year: int | None, out: Path, c
 
 
 def _tenures(text: str | None) -> tuple[int, ...]:
-    """'5' or '3,5' → (5,) or (3, 5); None → ()."""
+    """'5' or '3,5' → (5,) or (3, 5); None → ().
+
+    >>> _tenures("5"), _tenures("5,3"), _tenures(None)
+    ((5,), (3, 5), ())
+    """
     if text is None:
         return ()
     try:
@@ -160,7 +164,7 @@ def risk(scenarios: tuple[Path, ...], data_path: Path | None, draws: int, noise:
         else:
             title = (f"Tenure simulation · false and missed accountability · {paths:,} paths, noise sd {noise:g}, "
                      f"seed {seed} (estimate [90% interval])")
-        print_table(tenure_table(ten, lang), title)
+        print_table(tenure_table(ten, lang, data=data), title)
     manifest = {
         "simkit_version": __version__, "analysis": "risk",
         "runs": [t.attrs["manifest"] for t in tables],

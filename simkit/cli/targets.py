@@ -15,6 +15,7 @@ from .common import (
     handles_errors,
     output_set,
     print_table,
+    read_data,
     synthetic_banner,
 )
 
@@ -64,7 +65,6 @@ def targets(scenario: Path, data_path: Path | None, year: int | None, out: Path,
     """目标会审：逐单位、逐指标审查 SCENARIO 的目标值。
     Review SCENARIO's targets (会审): source, growth asked, own trend, P(meet), flags with reasons."""
     from ..analysis.targets_review import difficulty_spread, equal_difficulty_targets, review_targets
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..present.labels import TARGET_REVIEW_HEADERS
     from ..present.reports import write_report_files
@@ -73,7 +73,7 @@ def targets(scenario: Path, data_path: Path | None, year: int | None, out: Path,
     band = _percentile(percentile)
     check_out(out, scenario, data_path)
     sc = load_scenario(scenario)
-    data = load_data(data_path)
+    data = read_data(data_path, sc)  # without --data: the bundled set the scenario names, if any
     review = review_targets(sc, data, year, percentile=band, margin=margin)
     year = int(review.attrs["year"])
     eq = equal_difficulty_targets(sc, data, year, equal) if equal is not None else None
@@ -129,7 +129,6 @@ def solve_floats(scenario: Path, keep: tuple[str, ...], set_: tuple[str, ...], p
     Find the stated factors under which the kept and set grades are paid exactly the floats asked."""
     from ..analysis.floats import parse_request
     from ..analysis.floats import solve_floats as solve
-    from ..io.read import load_data
     from ..io.scenarios import load_scenario
     from ..io.write import write_text
     from ..present.labels import FLOAT_HEADERS, SOLVED_SUFFIX
@@ -150,7 +149,7 @@ def solve_floats(scenario: Path, keep: tuple[str, ...], set_: tuple[str, ...], p
                                       "give a path such as solved.yaml", field="--out"))
         _check_new_file(out)
     sc = load_scenario(scenario)
-    data = load_data(data_path)
+    data = read_data(data_path, sc)  # without --data: the bundled set the scenario names, if any
     sol = solve(sc, data, year, requested=requested, pool=amount)
     synthetic_banner(data)
     heads = {k: f"{v} {FLOAT_HEADERS['en'][k]}" for k, v in FLOAT_HEADERS["zh"].items()}

@@ -19,7 +19,17 @@ from .cascade import with_cascade
 from .compile import Inputs, Plan, check_year, compile_plan, inputs_of
 from .messages import cell_problems, issue_problems
 from .result import Result, stage_variables
-from .stages import LeafStage, LookBackStart, leaf_stage, look_back_stage, money_stage, rank_stage, total_stage
+from .stages import (
+    LeafStage,
+    LookBackStart,
+    leaf_stage,
+    look_back_stage,
+    money_stage,
+    rank_stage,
+    smooth_after,
+    smooth_stage,
+    total_stage,
+)
 
 
 def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | None = None,
@@ -36,6 +46,10 @@ def run(plan: Plan, inputs: Inputs, ts: Sequence[int], *, weights: np.ndarray | 
     ts = list(ts)
     leaf = leaf_stage(plan, inputs, ts, detail=detail) if leaf is None else leaf
     totals = total_stage(plan, inputs, leaf, ts, weights, full=detail)
+    if start is not None and start.scores is not None:  # ranking.smooth_years: the earlier totals given
+        totals = smooth_after(plan, totals, start.scores)
+    else:  # ranking.smooth_years: the earlier years evaluated here
+        totals = smooth_stage(plan, inputs, ts, totals, weights, detail=detail)
     ranks = rank_stage(plan, totals)
     cash = money_stage(plan, totals, ranks) if money else None
     cons = plan.scenario.consequences

@@ -52,8 +52,12 @@ def league_scenario(scenario: Scenario, table: LeagueTable, data: Dataset) -> Sc
         for key in ("best_grade", "grade"):  # a veto's grade limit holds where the table has that grade
             if veto.get(key) is not None and veto[key] not in names:
                 veto.pop(key)
-    if table.units:
-        doc["scope"] = {**doc.get("scope", {}), "units": list(table.units), "exclude": []}
+    if table.units:  # the table's units among those the scenario evaluates (its scope stays)
+        from .scope import scoped_data
+
+        evaluated = set(scoped_data(scenario, data).unit_ids)
+        outside = [u for u in data.unit_ids if u not in evaluated and u not in table.units]
+        doc["scope"] = {**doc.get("scope", {}), "units": list(table.units), "exclude": outside}
     info = data.indicator_info
     parents = {i: r["parent"] for i, r in info.items() if isinstance(r["parent"], str)}
     forced = {k: getattr(table, k) for k in ("measures", "target", "scoring") if getattr(table, k) is not None}

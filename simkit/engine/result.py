@@ -45,6 +45,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "vetoed": ("draw", "year", "unit"),
     "veto_condition": ("draw", "year", "unit"),
     "score": ("draw", "year", "unit"),
+    "score_smoothed": ("draw", "year", "unit"),
     "rank": ("draw", "year", "unit"),
     "rank_lo": ("draw", "year", "unit"),
     "rank_hi": ("draw", "year", "unit"),
@@ -80,7 +81,7 @@ def stage_variables(leaf: LeafStage | None, totals: TotalStage | None, ranks: Ra
         out.update(node_score=totals.node_score, effective=totals.effective, base_score=totals.base,
                    bonus_points=totals.bonus, deduction_points=totals.deduction, vetoed=totals.vetoed,
                    veto_condition=totals.veto_condition,
-                   score=totals.final)
+                   score=totals.final, score_smoothed=totals.smoothed)
     if ranks is not None:
         out.update(rank=ranks.rank, rank_lo=ranks.rank_lo, rank_hi=ranks.rank_hi, grade=ranks.grade)
     if money is not None:
@@ -247,6 +248,7 @@ class Result:
             "unit": u["unit"], "name": u["name"], "name_en": u["name_en"], "group": u["group"], "year": self.year,
             "score": self._now("score"), "base_score": self._now("base_score"),
             "bonus_points": self._now("bonus_points"), "deduction_points": self._now("deduction_points"),
+            **({"score_smoothed": self._now("score_smoothed")} if "score_smoothed" in self.variables else {}),
             "vetoed": vetoed,
             "missing": (self._now("filled") > 0).sum(axis=1) if "filled" in self.variables else 0,
             "excluded": self._now("excluded") if "excluded" in self.variables else False,
@@ -313,7 +315,7 @@ class Result:
             out[f"{tid}_rank"] = pd.array(u["rank"].to_numpy(), dtype="Int64")
             out[f"{tid}_grade"] = u["grade"].to_numpy()
             if "award_slots" in u:
-                out[f"{tid}_award_slots"] = u["award_slots"].to_numpy()
+                out[f"{tid}_award_slots"] = pd.array(u["award_slots"].to_numpy(), dtype="Int64")  # none: not ranked
         return out
 
     @property

@@ -17,7 +17,8 @@ from ..schema.scenario import where as where_of
 
 def _selected(data: Dataset, names: tuple[str, ...], field: str, where: str) -> tuple[np.ndarray, list[Problem]]:
     units = data.units
-    known = {*units["unit"], *units["group"], *units["track"]}
+    full = data.full.units  # a name of the data as given is known (the data may already be another scope's)
+    known = {*full["unit"], *full["group"], *full["track"]}
     problems = []
     for n in names:
         if n not in known:
@@ -25,7 +26,7 @@ def _selected(data: Dataset, names: tuple[str, ...], field: str, where: str) -> 
             hint = f"did you mean {close[0]!r}? " if close else ""
             problems.append(Problem(where, f"{field} names {n!r}, which is neither a unit id, a group nor a track of "
                                     "the data", f"{hint}name unit ids, groups or tracks of the units table (the "
-                                    f"groups: {', '.join(dict.fromkeys(units['group']))})", field=field))
+                                    f"groups: {', '.join(dict.fromkeys(full['group']))})", field=field))
     sel = (units["unit"].isin(names) | units["group"].isin(names) | units["track"].isin(names)).to_numpy()
     return sel, problems
 

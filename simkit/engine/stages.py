@@ -11,7 +11,8 @@ an error naming the unit, indicator and year (``evaluate``) or reports (a projec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -21,15 +22,17 @@ from ..rules.consequences import (
     award_slots,
     bonus_base,
     bonus_factor,
+    climb,
     look_back,
+    meets_requirement,
     prize_money,
     scale_to_pool,
     unit_attribute,
 )
-from ..rules.grading import assign_grades
+from ..rules.grading import assign_grades, margin_blocks
 from ..rules.measures import MEASURES
 from ..rules.missing import EXCLUDE, PENALTY, PREVIOUS, carry_forward, fill_shares
-from ..rules.ranking import group_rank, group_ranks
+from ..rules.ranking import group_rank, group_ranks, trailing_mean
 from ..rules.scoring import score
 from ..rules.targets import TargetContext, compute_target
 from .aggregate import aggregate, all_arithmetic
@@ -207,7 +210,8 @@ class TotalStage:
     """Per draw, year and unit: node scores (100-point indicator scale), the effective weight of each node
     (the share of the root it carries; None when only the ranking's nodes were asked for), the points before
     adjustments, bonus and deducted points, the veto (and the index of the veto condition that fired, −1 for
-    none) and the final total."""
+    none) and the final total.  ``smoothed`` is the score ranked and graded when ``ranking.smooth_years`` > 1
+    (``smooth_stage``), else None (the final total is)."""
 
     node_score: np.ndarray | None  # (D, Y, U, N); None: ``full=False`` and no tie-break nodes (the total only)
     effective: np.ndarray | None  # (D, Y, U, N)
@@ -217,6 +221,34 @@ class TotalStage:
     vetoed: np.ndarray
     veto_condition: np.ndarray
     final: np.ndarray
+    smoothed: np.ndarray | None = None  # (D, Y, U)
+
+    @property
+    def standing(self) -> np.ndarray:
+        """The score ranked and graded: the smoothed one if set, else the final total."""
+        return self.final if self.smoothed is None else self.smoothed
+
+
+def smooth_after(plan: Plan, totals: TotalStage, before: np.ndarray | None) -> TotalStage:
+    """``smooth_stage`` for consecutive years whose earlier years' totals are given: ``before`` (D, k, U), the
+    totals of the k years before the first (oldest first; a projection's last observed years), or None.
+
+    >>> import simkit
+    >>> from simkit.engine.compile import compile_plan, inputs_of
+    >>> sc = simkit.load_scenario("reform_stable")  # smooth_years: 3
+    >>> plan = compile_plan(sc, simkit.load_data()); inputs = inputs_of(plan)
+    >>> t = total_stage(plan, inputs, leaf_stage(plan, inputs, [5, 6, 7]), [5, 6, 7])
+    >>> bool(np.allclose(smooth_after(plan, t, None).smoothed[:, -1], t.final.mean(axis=1)))
+    True
+    """
+    k = plan.scenario.ranking.smooth_years
+    if k <= 1:
+        return totals
+    final = totals.final
+    if before is not None and k > 1:
+        b = np.broadcast_to(before, (final.shape[0], *np.shape(before)[1:]))[:, -(k - 1):]
+        final = np.concatenate([b, final], axis=1)
+    return replace(totals, smoothed=trailing_mean(final, k, axis=1)[:, -totals.final.shape[1]:])
 
 
 def total_stage(plan: Plan, inputs: Inputs, leaf: LeafStage, ts: Sequence[int], weights: np.ndarray | None = None,
@@ -272,6 +304,52 @@ def _on_node_axis(compact: np.ndarray, nodes: tuple[int, ...], n: int) -> np.nda
     return out
 
 
+def smooth_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], totals: TotalStage,
+                 weights: np.ndarray | None = None, *, detail: bool = True) -> TotalStage:
+    """The totals with ``smoothed``, the mean of each unit's totals over the evaluated year and the
+    ``ranking.smooth_years − 1`` before it (``rules.ranking.trailing_mean``); the same totals when k = 1.
+
+    The earlier years not in ``ts`` are evaluated here (from the first year the rules can evaluate,
+    ``plan.history``; fewer years where the data start later), with the same inputs and weights; a year whose
+    totals the tree cannot aggregate is left out, as is a unit-year without a total (cells the rules cannot
+    evaluate in an earlier year are left out as the stages leave them, without an error: the evaluated year's
+    own problems are the ones reported).  A unit without a total in the evaluated year has no smoothed score
+    (it is not ranked).
+
+    >>> import simkit
+    >>> from simkit.engine.compile import compile_plan, inputs_of
+    >>> sc = simkit.load_scenario("yiyang_2018_reform")
+    >>> sc = sc.model_copy(update={"ranking": sc.ranking.model_copy(update={"smooth_years": 2})})
+    >>> plan = compile_plan(sc, simkit.load_data()); inputs = inputs_of(plan)
+    >>> t = smooth_stage(plan, inputs, [7], total_stage(plan, inputs, leaf_stage(plan, inputs, [7]), [7]))
+    >>> both = total_stage(plan, inputs, leaf_stage(plan, inputs, [6, 7]), [6, 7]).final  # 2017 and 2018
+    >>> bool(np.allclose(t.smoothed[:, 0], both.mean(axis=1)))
+    True
+    """
+    k = plan.scenario.ranking.smooth_years
+    if k <= 1:
+        return totals
+    ts = list(ts)
+    extra = sorted({e for t in ts for e in range(max(plan.history, 0, t - k + 1), t)} - set(ts))
+    finals = {t: totals.final[:, y] for y, t in enumerate(ts)}
+    batches = [extra] if extra else []
+    while batches:
+        years = batches.pop()
+        try:
+            leaf = leaf_stage(plan, inputs, years, detail=detail)
+            more = total_stage(plan, inputs, leaf, years, weights, full=detail).final
+        except RuleInputError:  # one year at a time, leaving out those the tree cannot aggregate
+            if len(years) > 1:
+                batches += [[e] for e in years]
+            continue
+        finals.update({e: np.broadcast_to(more[:, j], totals.final[:, 0].shape) for j, e in enumerate(years)})
+    span = range(min(finals), max(finals) + 1)  # every year index in between, missing ones as NaN
+    blank = np.full(totals.final[:, 0].shape, np.nan)
+    panel = np.stack([finals.get(e, blank) for e in span], axis=1)  # (D, years, U)
+    mean = trailing_mean(panel, k, axis=1)
+    return replace(totals, smoothed=mean[:, [t - span.start for t in ts]])
+
+
 # ====================================================================================== ranks and grades
 @dataclass(frozen=True)
 class RankStage:
@@ -285,12 +363,13 @@ class RankStage:
 
 
 def rank_stage(plan: Plan, totals: TotalStage) -> RankStage:
-    """Rank within groups (stated tie rule and tie-breaks; vetoed units last if so set), then grade."""
+    """Rank within groups (stated tie rule and tie-breaks; vetoed units last if so set), then grade (ties
+    widened by ``grading.tie_margin``).  The score ranked is ``totals.standing`` (smoothed if so set)."""
     sc = plan.scenario
     cfg = sc.ranking
     shape = totals.final.shape
     flat = (-1, shape[-1])
-    final = totals.final.reshape(flat)
+    final = totals.standing.reshape(flat)
     vetoed = totals.vetoed.reshape(flat)
     tb = [totals.node_score[..., plan.tree.index(n)].reshape(flat) for n in cfg.tie_break]
     primary = final
@@ -302,7 +381,11 @@ def rank_stage(plan: Plan, totals: TotalStage) -> RankStage:
         rank = lo = hi = group_rank(primary, codes, "first", tie_break=[*tb, plan.unit_order], decimals=cfg.decimals)
     else:  # one sort gives the stated rule and both ends of each tie block
         rank, lo, hi = group_ranks(primary, codes, (cfg.ties, "min", "max"), tie_break=tb, decimals=cfg.decimals)
-    grade = assign_grades(final, lo, hi, codes, sc.grading, vetoed, sc.adjustments.veto)
+    glo, ghi = lo, hi
+    if sc.grading.tie_margin > 0:  # the tolerance band: totals within the margin are tied for grading
+        glo, ghi = margin_blocks(final, codes, sc.grading.tie_margin, lo, hi,
+                                 vetoed if sc.adjustments.veto.rank_last else None, cfg.decimals)
+    grade = assign_grades(final, glo, ghi, codes, sc.grading, vetoed, sc.adjustments.veto)
     return RankStage(*(a.reshape(shape) for a in (rank, lo, hi, grade)))
 
 
@@ -337,7 +420,7 @@ def money_stage(plan: Plan, totals: TotalStage, ranks: RankStage) -> MoneyStage:
         b = cons.bonus
         base = bonus_base(b, units, source)
         factor = bonus_factor(b, ranks.grade.reshape(flat), names, rank_lo=ranks.rank_lo.reshape(flat),
-                              rank_hi=ranks.rank_hi.reshape(flat), score=totals.final.reshape(flat),
+                              rank_hi=ranks.rank_hi.reshape(flat), score=totals.standing.reshape(flat),
                               group_codes=plan.group_codes, vetoed=totals.vetoed.reshape(flat), veto=cons.veto)
         pool = float(base.sum()) if b.pool == "nominal" else b.pool
         capped = totals.vetoed.reshape(flat) if cons.veto.bonus == "no_increase" else None
@@ -377,11 +460,42 @@ class LookBackStage:
 
 @dataclass(frozen=True)
 class LookBackStart:
-    """The year before the first evaluated one, per draw and unit: its rank, score and bottom streak."""
+    """The year before the first evaluated one, per draw and unit: its rank, score and bottom streak.
+
+    For ``accountability.require``: ``ladder_years`` (D, U), the consecutive years that counted for the ladder,
+    and ``recent`` (D, k, U), the bottom flags of the k years up to it (oldest first).  When not given they are
+    read off the streak: the ``bottom_years`` last years were in the bottom tier and the one before them not
+    (years further back count as not); the ladder's run is the streak, less m − 1 under ``in_last`` alone.
+    For ``ranking.smooth_years``: ``scores`` (D, k, U), the totals of the k years up to it (oldest first).
+    """
 
     rank: np.ndarray  # (D, U)
     score: np.ndarray
     bottom_years: np.ndarray
+    ladder_years: np.ndarray | None = None
+    recent: np.ndarray | None = None
+    scores: np.ndarray | None = None
+
+    def broadcast(self, d: int) -> LookBackStart:
+        """The same start for ``d`` draws: (U,) or (1, U) arrays as (d, U), (1, k, U) ones as (d, k, U)."""
+        def wide(a: np.ndarray | None, tail: int) -> np.ndarray | None:
+            return None if a is None else np.broadcast_to(a, (d, *np.shape(a)[-tail:]))
+
+        return LookBackStart(*(wide(a, 1) for a in (self.rank, self.score, self.bottom_years, self.ladder_years)),
+                             *(wide(a, 2) for a in (self.recent, self.scores)))
+
+    def for_ladder(self, require: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """The ladder's run and the recent bottom flags (given, or read off the streak) under ``require``."""
+        s = np.asarray(self.bottom_years)
+        recent = self.recent
+        if recent is None and require.in_last is not None and require.in_last.n > 1:
+            back = np.arange(require.in_last.n - 1, 0, -1)  # years back, oldest first
+            recent = back[:, None] <= s[..., None, :]
+        run = self.ladder_years
+        if run is None:
+            alone = require.in_last is not None and (require.margin is None or require.combine == "all")
+            run = np.maximum(s - require.in_last.m + 1, 0) if alone else s
+        return run, recent
 
 
 def look_back_stage(plan: Plan, totals: TotalStage, ranks: RankStage, start: LookBackStart | None = None,
@@ -404,4 +518,9 @@ def look_back_stage(plan: Plan, totals: TotalStage, ranks: RankStage, start: Loo
         for arr, v in zip(out, res, strict=True):
             arr[:, y] = v
         prev = (ranks.rank[:, y], totals.final[:, y], res[4])
+    acc = cons.accountability
+    if acc is not None and acc.require is not None:  # the ladder over the bottom years that meet the threshold
+        run, recent = start.for_ladder(acc.require) if start is not None else (None, None)
+        counts = meets_requirement(out[4] > 0, totals.standing, plan.group_codes, acc.require, recent)
+        out[5] = climb(counts, run, len(acc.steps))[1]
     return LookBackStage(*out)

@@ -171,17 +171,22 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
     depth = np.array([0 if n == root else depth_of(n) - (1 if single_root else 0) for n in nodes])
 
     points = scenario.weights.mode == "points"
-    weight = _weights(scenario, nodes, info, root, problems, where_)
     unit_track = data.units["track"].to_numpy(dtype=object)
     profile_weights: list[tuple[np.ndarray, np.ndarray]] = []
     if scenario.groups:
-        from .groups import profiles
+        from .groups import keys_of, profiles
 
+        # A node needs points only where it applies: a group's own indicator (个性指标) takes its points from the
+        # groups that name it, not from the scenario's weights.
+        plain = np.array([not k for k in keys_of(scenario, data)], dtype=bool)
+        weight = _weights(scenario, nodes, info, root, problems, where_,
+                          _live(applicable[plain], len(leaves), children))
         for prof in profiles(scenario, data):
             if prof.scenario is scenario:
                 check = [(scenario, weight, prof.units, "")]
             else:
-                w = _weights(prof.scenario, nodes, info, root, problems, where_)
+                w = _weights(prof.scenario, nodes, info, root, problems, where_,
+                             _live(applicable[prof.units], len(leaves), children))
                 profile_weights.append((prof.units, w))
                 check = [(prof.scenario, w, prof.units, f"groups.{'+'.join(prof.keys)}: ")]
             for sc, w, rows, label in check:
@@ -189,8 +194,11 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
                     found = _check_points(sc, where_, nodes, len(leaves), children, w, applicable[rows],
                                           unit_track[rows], root)
                     problems += [replace(p, message=label + p.message) for p in found]
-    elif points:
-        problems += _check_points(scenario, where_, nodes, len(leaves), children, weight, applicable, unit_track, root)
+    else:
+        weight = _weights(scenario, nodes, info, root, problems, where_)
+        if points:
+            problems += _check_points(scenario, where_, nodes, len(leaves), children, weight, applicable, unit_track,
+                                      root)
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
 
@@ -223,10 +231,19 @@ def _outside(node: str, leaves: list[str], parent_of: dict[str, str], data: Data
     return bool(objective) and not (objective & set(leaves))
 
 
+def _live(applicable: np.ndarray, n_leaves: int, children: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per node, whether it applies to some of these units (rows of ``applicable``); nodes are bottom-up."""
+    live = np.zeros(len(children), dtype=bool)
+    live[:n_leaves] = applicable.any(axis=0)
+    for k in range(n_leaves, len(children)):
+        live[k] = live[children[k]].any() if len(children[k]) else False
+    return live
+
+
 def _weights(scenario: Scenario, nodes: list[str], info: dict, root: str, problems: list[Problem],
-             where: str) -> np.ndarray:
+             where: str, live: np.ndarray | None = None) -> np.ndarray:
     """Weights: the scenario's, else a component's points, else the data's weight column, else 1 (relative) or
-    a problem (points)."""
+    a problem (points; only for a node that applies to some unit, ``live``)."""
     points = scenario.weights.mode == "points"
     comp_points = {c.id: c.points for c in scenario.components or ()}
     weight = np.ones(len(nodes))
@@ -239,7 +256,7 @@ def _weights(scenario: Scenario, nodes: list[str], info: dict, root: str, proble
             weight[k] = comp_points[n]
         elif n in info and not np.isnan(info[n]["weight"]):
             weight[k] = info[n]["weight"]
-        elif points:
+        elif points and (live is None or live[k]):
             problems.append(Problem(where, f"node {n!r} has no points: neither the scenario nor the data's "
                                     "indicators table gives a weight", f"add `{n}: <points>` under weights.values",
                                     field=f"weights.values.{n}"))

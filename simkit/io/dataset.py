@@ -134,7 +134,8 @@ class Dataset:
                 order = np.lexsort((end[have], pos[have]))  # by cell, then by period: the last row is the latest
                 p, x = pos[have][order], vals[have][order]
                 last = np.full(len(cells), np.nan)
-                last[p] = x  # later rows overwrite earlier ones
+                latest = np.append(p[1:] != p[:-1], True)[: len(p)]  # the last row of each cell's run (numpy does not
+                last[p[latest]] = x[latest]  # promise which of repeated indices an assignment keeps)
                 res = last
             else:
                 total = np.bincount(pos[have], weights=vals[have], minlength=len(cells))

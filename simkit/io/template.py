@@ -267,19 +267,27 @@ def write_workbook(data: Dataset, path: str | os.PathLike[str], *, wide: bool = 
     """Write a data set as a filled template; ``load_data`` of the workbook gives the same data set.
 
     ``wide=True`` writes the observations as one wide sheet per year instead of the long sheet (an observation
-    row without a value is then not written: an empty cell and no row mean the same).  Synthetic data carry the
+    row without a value is then not written: an empty cell and no row mean the same); values given by period
+    (month, quarter) stay rows of the long sheet beside the wide ones.  Synthetic data carry the
     synthetic mark (the README sheet's first line), which ``load_data`` reads back.
     """
     wb = _book([SYNTHETIC_LINE] if data.synthetic else [])
     if data.synthetic:
         wb.properties.keywords = SYNTHETIC_MARK
+    obs = data.observations
+    by_period = (obs["period"] != "").to_numpy() if "period" in obs.columns else np.zeros(len(obs), dtype=bool)
     for spec in SCHEMA.values():
-        if wide and spec.name == "observations":
-            continue
         frame = getattr(data, spec.name)
+        if wide and spec.name == "observations":
+            if not by_period.any():
+                continue
+            frame = frame[by_period]  # values given by month or quarter stay rows: a wide sheet holds one a year
         _write_rows(wb.create_sheet(spec.name), spec, frame, data.attributes if spec.name == "units" else ())
     if wide:
-        cube = data.cube
+        whole = obs[~by_period]
+        cube = np.full((len(data.unit_ids), len(data.leaves), len(data.years)), np.nan)
+        cube[pd.Index(data.unit_ids).get_indexer(whole["unit"]), pd.Index(data.leaves).get_indexer(whole["indicator"]),
+             pd.Index(data.years).get_indexer(whole["year"])] = whole["value"].to_numpy(dtype=float)
         for t, year in enumerate(data.years):
             _write_wide_sheet(wb.create_sheet(wide_sheet_name(year)), data, year, cube[:, :, t])
     return _atomic_write(path, lambda tmp: wb.save(tmp))

@@ -12,11 +12,13 @@ SYNTHETIC_NOTE = "合成数据，仅供演示 / synthetic data, for illustration
 
 #: Headers of the ranked table, by language.
 LABELS: dict[str, dict[str, str]] = {
-    "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "grade": "等次", "vetoed": "否决",
+    "zh": {"group": "组别", "rank": "名次", "name": "单位", "score": "总分", "score_smoothed": "近年平均分",
+           "grade": "等次", "vetoed": "否决",
            "unit": "编码", "payout": "绩效奖金(元)", "award_slots": "评优指标", "progress_award": "进步奖",
            "accountability": "问责", "prize": "奖励金额(元)", "staff_excellent_slots": "员工优秀名额",
            "team_grade": "班子等次"},
-    "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "grade": "Grade", "vetoed": "Vetoed",
+    "en": {"group": "Group", "rank": "Rank", "name": "Unit", "score": "Score", "score_smoothed": "Smoothed score",
+           "grade": "Grade", "vetoed": "Vetoed",
            "unit": "Id", "payout": "Bonus (yuan)", "award_slots": "Award slots", "progress_award": "Progress award",
            "accountability": "Accountability", "prize": "Prize (yuan)", "staff_excellent_slots": "Staff 优秀 slots",
            "team_grade": "Team grade"},

@@ -63,15 +63,23 @@ def components_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     if not comps:
         return pd.DataFrame()
     u = result.units
+    zh = lang == "zh"
+    by_period = _periodic_components(result)
+    how = {}
+    for c in comps:  # how the year's value is made: only a component with values by period has a way
+        if c.id in by_period:
+            freq, words = by_period[c.id][0 if zh else 1], OVER_YEAR_WORDS[c.over_year][0 if zh else 1]
+            how[c.id] = f"{freq}数据{words}" if zh else f"{freq} values, {words}"
+        else:
+            how[c.id] = "全年数值" if zh else "values of the year"
     rows = []
     for _, row in u.iterrows():
         for c in comps:
             score = float(row[f"score_{c.id}"])
-            rows.append({"group": row["group"], "name": row["name"] if lang == "zh" else (row["name_en"] or
-                                                                                         row["name"]),
-                         "component": c.name if lang == "zh" else (c.name_en or c.name), "points": c.points,
+            rows.append({"group": row["group"], "name": row["name"] if zh else (row["name_en"] or row["name"]),
+                         "component": c.name if zh else (c.name_en or c.name), "points": c.points,
                          "score": round(score, 2), "earned": round(score * c.points / 100.0, 2),
-                         "over_year": OVER_YEAR_WORDS[c.over_year][0 if lang == "zh" else 1]})
+                         "over_year": how[c.id]})
     return pd.DataFrame(rows).rename(columns=HEADERS[lang])
 
 
@@ -165,7 +173,8 @@ def explain_sentences(result: Result, row: pd.Series) -> tuple[list[str], list[s
             extra_en = f"; {freq_en} values, {how_en}" if freq_en else ""
             parts_zh.append(f"{c.name}{earned:.2f}分（满分{c.points:g}分，得分率{score:.1f}%{extra_zh}）")
             parts_en.append(f"{c.name_en or c.name} {earned:.2f} of {c.points:g} (score {score:.1f}{extra_en})")
-        zh.append("全年分三部分：" + "、".join(parts_zh) + "。")
+        count = "一两三四五六七八九"[len(sc.components) - 1] if len(sc.components) < 10 else str(len(sc.components))
+        zh.append(f"全年分{count}部分：" + "、".join(parts_zh) + "。")
         en.append("Parts of the year: " + "; ".join(parts_en) + ".")
     if result.inputs.events is not None:
         z, e = _event_sentences(result, row)

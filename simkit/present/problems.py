@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from ..errors import Problem
+from . import problems_parts
 from .problems_catalogue import FIXES, MESSAGES
 
 __all__ = ["NO_CHINESE", "fix_zh", "format_problem", "format_problems", "location_zh", "message_zh", "problem_kind",
@@ -29,7 +30,7 @@ __all__ = ["NO_CHINESE", "fix_zh", "format_problem", "format_problems", "locatio
 
 #: Table names and their Chinese labels.
 TABLES = {"units": "考核对象", "indicators": "指标", "observations": "观测值", "targets": "目标值",
-          "adjustments": "加减分与否决"}
+          "adjustments": "加减分与否决", **problems_parts.TABLES}
 
 #: Words that stand in a message as a group: what a cell holds, a separator, a kind of file, a measure...
 WORDS = {
@@ -76,6 +77,8 @@ WORDS = {
     "Excel saves a wide number so in a CSV file, keeping 6 digits only":
         "Excel 在 CSV 文件中这样保存位数多的数字，只保留 6 位有效数字",
 }
+
+WORDS.update(problems_parts.WORDS)  # the events' cells, the frequencies of periods
 
 #: Words of a place or a list (``p_`` groups): (pattern, replacement) applied in order.
 PLACE_WORDS = [
@@ -125,7 +128,7 @@ def _compile(entries: Sequence[tuple[str, str]]) -> list[tuple[re.Pattern[str], 
     return [(re.compile(re.sub(r"\{q:(\w+)\}", _QUOTED, pattern)), template) for pattern, template in entries]
 
 
-_TABLES = {"message": _compile(MESSAGES), "fix": _compile(FIXES)}
+_TABLES = {"message": _compile(MESSAGES + problems_parts.MESSAGES), "fix": _compile(FIXES + problems_parts.FIXES)}
 _PLACES = [(re.compile(p), r) for p, r in PLACE_WORDS]
 _YAML = [(re.compile(p), r) for p, r in YAML_WORDS]
 _YAML_CONTEXT = re.compile(r"(?P<detail>.+) \((?P<context>while [a-z ]+) that starts at line (?P<line>\d+)\)")

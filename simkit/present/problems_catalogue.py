@@ -323,6 +323,9 @@ MESSAGES: list[tuple[str, str]] = [
     (r"--percentile {q:t} is not LOW,HIGH", "--percentile {t} 不是“低,高”的形式"),
     (r"(?P<g>.+) is given in both --keep and --set", "{g} 在 --keep 和 --set 中都出现了"),
     (r"--pool {q:t} is not `nominal` or an amount", "--pool {t} 既不是 `nominal` 也不是金额"),
+    (r"data noise with ranking\.smooth_years > 1: the smoothed score averages earlier years' totals, which this "
+     r"analysis does not noise",
+     "数据噪声与 ranking.smooth_years > 1 不能同时使用：平滑得分取前几年总分的平均，本分析不对前几年加噪声"),
     # ------------------------------------------------------------------ last: a tail around a message
     (r"(?P<m_x>.+) \(got (?P<got>.+)\)", "{m_x}（实际为 {got}）"),
     (r"(?P<m_x>.+) \((?P<u>[^(),]+), (?P<y>\d{4})\)", "{m_x}（{u}，{y} 年）"),
@@ -606,6 +609,9 @@ FIXES: list[tuple[str, str]] = [
      "填 0（不计算区间）或自助抽样次数，如 1000"),
     (r"write e\.g\. --percentile 10,90", "写成例如 --percentile 10,90"),
     (r"give each grade once", "每个等次只给一次"),
+    (r"use `simkit risk` \(it noises every year the smoothed score averages\), or vary the weights and rule choices "
+     r"only \(no noise\)",
+     "改用 `simkit risk`（它对平滑得分所平均的每一年都加噪声），或只改变权重和规则选择（不加噪声）"),
     (r"give --pool nominal \(the sum of the bases\) or an amount in yuan, e\.g\. (?P<n>\d+)",
      "写 --pool nominal（各单位基数之和）或以元为单位的金额，如 {n}"),
 ]

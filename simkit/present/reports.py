@@ -39,7 +39,8 @@ __all__ = ["Report", "comparison_report", "comparison_summary", "fairness_report
 #: Chinese headers of the per-unit results (``result.units``) in workbooks; first-level scores are added per data.
 RESULT_HEADERS: dict[str, str] = {
     "unit": "单位编码", "name": "单位名称", "group": "考核组别", "score": "总分", "base_score": "基础得分",
-    "bonus_points": "加分", "deduction_points": "扣分", "vetoed": "一票否决", "missing": "缺报指标数",
+    "score_smoothed": "近年平均分(排名定等依据)", "bonus_points": "加分", "deduction_points": "扣分",
+    "vetoed": "一票否决", "missing": "缺报指标数",
     "excluded": "不参加排名", "veto_reason": "否决原因", "rank": "名次", "group_size": "组内单位数",
     "grade": "等次", "bonus_base": "奖金基数(元)", "bonus_factor": "浮动比例", "payout": "绩效奖金(元)",
     "realised_float": "实际浮动", "award_slots": "评优指标", "previous_rank": "上年名次",
@@ -60,8 +61,8 @@ NUMBER_FORMATS: dict[str, str] = {
     **dict.fromkeys(("payout", "bonus_base", "payout_base", "payout_reform", "payout_change",
                      "payout_change_total"), YUAN),
     **dict.fromkeys(("bonus_factor", "realised_float", "payout_change_pct", "share"), PERCENT),
-    **dict.fromkeys(("score", "base_score", "bonus_points", "deduction_points", "score_change", "score_base",
-                     "score_reform", "mean_abs_rank_change", "points", "weight"), SCORE),
+    **dict.fromkeys(("score", "base_score", "score_smoothed", "bonus_points", "deduction_points", "score_change",
+                     "score_base", "score_reform", "mean_abs_rank_change", "points", "weight"), SCORE),
     **dict.fromkeys(("value", "previous", "measured", "target"), "#,##0.00"),
 }
 
@@ -138,7 +139,7 @@ def _for_people(frame: pd.DataFrame, first: Sequence[str] = _UNIT_ORDER) -> pd.D
 def _node_headers(result: Result) -> dict[str, str]:
     """``score_Q`` → ``高质量发展得分``: the first-level scores' headers from the data's indicator names."""
     names = result.data.indicators.set_index("indicator")["name"].to_dict()
-    cols = [c for c in result.units.columns if c.startswith("score_") and c not in ("score_change",)]
+    cols = [c for c in result.units.columns if c.startswith("score_") and c not in ("score_change", "score_smoothed")]
     return {c: f"{names.get(c[6:], c[6:])}得分" for c in cols}
 
 

@@ -205,6 +205,29 @@ def index_table(audit: Audit, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["指标", "数值"] if k == 0 else ["Figure", "Value"])
 
 
+def index_tables(audits: Any, lang: str = "zh") -> pd.DataFrame:
+    """Several schemes' manipulability indices side by side: ``index_table``'s rows, one column per scheme (its
+    name in the language asked for).
+
+    >>> import simkit
+    >>> from simkit.analysis.audit import audit
+    >>> a = audit("yiyang_2018_reform", simkit.load_data(), kinds=("withhold",))
+    >>> index_tables([a], "en").columns.tolist()
+    ['Figure', 'Yiyang 2018 reform']
+    """
+    items = [audits] if isinstance(audits, Audit) else list(audits)
+    out: pd.DataFrame | None = None
+    for k, a in enumerate(items):
+        t = index_table(a, lang)
+        name = a.scenario.name if lang == "zh" else (a.scenario.name_en or a.scenario.name)
+        if out is not None and name in out.columns:  # two schemes of the same name
+            name = f"{name} ({k + 1})"
+        t = t.rename(columns={t.columns[1]: name})
+        out = t if out is None else out.assign(**{name: t[name].to_numpy()})
+    assert out is not None, "give at least one audit"
+    return out
+
+
 def moves_csv(audit: Audit) -> pd.DataFrame:
     """``audit.moves`` as audit.csv writes it: the move in words (Chinese and English), the synthetic mark."""
     m = audit.moves.copy()
@@ -222,7 +245,7 @@ def best_csv(audit: Audit) -> pd.DataFrame:
 
 
 __all__ = ["BEST_HEADERS", "INDEX_LABELS", "KIND_LABELS", "best_csv", "best_table", "index_table",
-           "move_text", "moves_csv"]
+           "index_tables", "move_text", "moves_csv"]
 
 
 # ============================================================================ consequence risk (问责风险)
@@ -330,20 +353,25 @@ def risk_csv(tables: pd.DataFrame | list[pd.DataFrame], data: Any) -> pd.DataFra
     return out.assign(data_note=SYNTHETIC_NOTE) if getattr(data, "synthetic", False) else out
 
 
-def tenure_table(table: pd.DataFrame, lang: str = "zh", groups: Any = None) -> pd.DataFrame:
+def tenure_table(table: pd.DataFrame, lang: str = "zh", groups: Any = None, data: Any = None) -> pd.DataFrame:
     """``analysis.risk.tenure_accountability``'s rows side by side: one row per rate, tenure and group, one column
     per scheme with ``rate [lo, hi]`` as percentages and the counts (``n/N``); ``groups`` (default: all) picks the
-    groups shown.
+    groups shown.  In English (``lang="en"``) the schemes are headed by their English names, and the groups are
+    named in English when ``data`` (the dataset) is given.
 
     >>> from simkit.analysis.risk import tenure_accountability
     >>> t = tenure_table(tenure_accountability("yiyang_2018_reform", tenure=3, paths=10), groups=["all"])
-    >>> t.columns[:3].tolist(), len(t)
-    (['指标', '任期(年)', '组别'], 2)
+    >>> t.columns.tolist(), len(t)
+    (['指标', '任期(年)', '组别', '益阳2018改革方案'], 2)
+    >>> tenure_table(tenure_accountability("yiyang_2018_reform", tenure=3, paths=10), "en", ["all"]).columns[-1]
+    'Yiyang 2018 reform'
     """
     zh = lang == "zh"
     k = 0 if zh else 1
     rows = table if groups is None else table[table["group"].isin(list(groups))]
     labels = list(dict.fromkeys(rows["scenario"]))
+    heads = {} if zh else dict(zip(table.attrs.get("labels", ()), table.attrs.get("labels_en", ()), strict=False))
+    group_names = {} if zh or data is None else dict(getattr(data, "group_en", {}) or {})
     keys = rows[["tenure", "group"]].drop_duplicates()
     out = []
     all_name = "全部" if zh else "all"
@@ -351,16 +379,18 @@ def tenure_table(table: pd.DataFrame, lang: str = "zh", groups: Any = None) -> p
         for tenure, group in keys.itertuples(index=False):
             line: dict[str, Any] = {("指标" if zh else "Rate"): TENURE_LABELS[name][k],
                                     ("任期(年)" if zh else "Tenure (years)"): tenure,
-                                    ("组别" if zh else "Group"): all_name if group == "all" else group}
+                                    ("组别" if zh else "Group"): all_name if group == "all" else
+                                    group_names.get(group, group)}
             for label in labels:
+                head = heads.get(label, label)
                 r = rows[(rows["scenario"] == label) & (rows["tenure"] == tenure) & (rows["group"] == group)]
                 if not len(r):
-                    line[label] = ""
+                    line[head] = ""
                     continue
                 r = r.iloc[0]
                 hit, total = (r["false_count"], r["clear"]) if name == "false" else (r["missed_count"], r["persistent"])
-                line[label] = (f"{_pct(r[f'{name}_rate'])} [{_pct(r[f'{name}_lo'])}, {_pct(r[f'{name}_hi'])}] "
-                               f"({hit}/{total})") if total else "—"
+                line[head] = (f"{_pct(r[f'{name}_rate'])} [{_pct(r[f'{name}_lo'])}, {_pct(r[f'{name}_hi'])}] "
+                              f"({hit}/{total})") if total else "—"
             out.append(line)
     return pd.DataFrame(out)
 

@@ -37,7 +37,8 @@ def ranked_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     ['组别', '名次', '单位', '总分', '等次']
     """
     units = result.units
-    cols = ["group", "rank", "name", "score", "grade", "vetoed"]
+    cols = ["group", "rank", "name", "score", *(["score_smoothed"] if "score_smoothed" in units else []), "grade",
+            "vetoed"]
     cols += [c for c in ("payout", "prize", "award_slots", "progress_award", "accountability", "staff_excellent_slots",
                          "team_grade") if c in units]
     english = [f"{c}_en" for c in ("accountability", "team_grade") if c in cols]
@@ -49,6 +50,8 @@ def ranked_table(result: Result, lang: str = "zh") -> pd.DataFrame:
             df[c[:-3]] = df[c]
     df = df[cols]
     df["score"] = df["score"].round(2)
+    if "score_smoothed" in cols:  # ranking.smooth_years: the score ranked and graded
+        df["score_smoothed"] = df["score_smoothed"].round(2)
     if "progress_award" in cols:
         df["progress_award"] = df["progress_award"].map({True: "★", False: ""})
     df["vetoed"] = df["vetoed"].map({True: "是" if lang == "zh" else "yes", False: ""})

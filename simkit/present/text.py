@@ -153,6 +153,53 @@ def _grade_rule(result: Result, row: pd.Series) -> tuple[str, str]:
     return "，".join(zh), "; ".join(en)
 
 
+def _stabilising(result: Result, row: pd.Series) -> tuple[list[str], list[str]]:
+    """Sentences on the stabilising options in force: the smoothed score (``ranking.smooth_years``), the
+    tolerance band (``grading.tie_margin``) and the accountability threshold (``accountability.require``)."""
+    sc = result.scenario
+    zh: list[str] = []
+    en: list[str] = []
+    k = sc.ranking.smooth_years
+    if k > 1 and "score_smoothed" in row:
+        v = row["score_smoothed"]
+        zh.append(f"排名和定等依据近{k}年总分的平均值{v:.2f}分（本年总分{row['score']:.2f}分；数据或可评估年度不足"
+                  f"{k}年的，按已有年度平均）。")
+        en.append(f"Ranked and graded on the mean of its totals over the last {k} years, {v:.2f} (this year's total "
+                  f"{row['score']:.2f}; fewer years where the data, or the years the rules can evaluate, start "
+                  "later).")
+    m = sc.grading.tie_margin
+    if m > 0:
+        col = "score_smoothed" if "score_smoothed" in row else "score"
+        units = result.units
+        near = units[(units["group"] == row["group"]) & (units["unit"] != row["unit"])
+                     & ((units[col] - row[col]).abs() < m)]
+        who = "、".join(near["name"])
+        who_en = ", ".join(n or u for n, u in zip(near["name_en"], near["unit"], strict=True))
+        with_zh = f"（本单位与{who}相差不足{m:g}分）" if who else ""
+        zh.append(f"容差带：与相邻单位相差不足{m:g}分的视为并列定等{with_zh}。")
+        en.append(f"Tolerance band: scores less than {m:g} points from the next one count as tied for grading"
+                  + (f" (within {m:g} points of {who_en})" if who else "") + ".")
+    acc = sc.consequences.accountability
+    if acc is not None and acc.require is not None:
+        req = acc.require
+        parts_zh, parts_en = [], []
+        if req.margin is not None:
+            parts_zh.append(f"低于组内末位等次以外最低分{req.margin:g}分以上")
+            parts_en.append(f"at least {req.margin:g} points below the lowest score of its group outside the bottom "
+                            "tier")
+        if req.in_last is not None:
+            parts_zh.append(f"近{req.in_last.n}年中至少{req.in_last.m}年处于末位")
+            parts_en.append(f"in the bottom tier in at least {req.in_last.m} of the last {req.in_last.n} years")
+        join_zh, join_en = ("或", " or ") if req.combine == "any" else ("且", " and ")
+        zh.append(f"问责门槛：处于末位且{join_zh.join(parts_zh)}的年度才计入问责。")
+        en.append(f"Accountability threshold: a year in the bottom tier counts for the ladder only when the unit is "
+                  f"{join_en.join(parts_en)}.")
+        if row["grade"] in acc.bottom_grades and not row.get("accountability"):
+            zh.append("本单位处于末位，但未达问责门槛，本年不问责。")
+            en.append("The unit is in the bottom tier but below the threshold: no accountability this year.")
+    return zh, en
+
+
 def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     """Break a unit's total into indicator contributions and adjustments, and say why in two languages.
 
@@ -183,6 +230,9 @@ def explain(result: Result, unit: str, top: int = 3) -> Explanation:
     rule_zh, rule_en = _grade_rule(result, row)
     zh.append(f"等次规则：{rule_zh}。")
     en.append(f"Grading: {rule_en}.")
+    more_zh, more_en = _stabilising(result, row)
+    zh += more_zh
+    en += more_en
     if row["vetoed"]:
         zh.append(f"该单位被一票否决（{veto_text(row['veto_reason'], names)}）。")
         en.append(f"The unit was vetoed ({veto_text_en(row['veto_reason'], names_en)}).")

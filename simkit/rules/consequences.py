@@ -8,7 +8,9 @@ parameter models are in ``simkit.schema.consequences``.
 - ``award_slots``: a quota of award slots shared out in proportion to a weight per grade;
 - ``prize_money``: fixed prizes per grade (综合奖励) and per progress award (进步奖励);
 - ``look_back``: progress awards (进步奖) and the accountability ladder (约谈 → 诫勉谈话 → 调整岗位), against the
-  year before.
+  year before;
+- ``meets_requirement`` and ``climb``: the ladder's threshold (``accountability.require``: beyond a margin, or
+  in m of the last n years) and the ladder over the years that meet it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EvaluationError, Problem, ScenarioError
-from ..schema.consequences import Accountability, Awards, Bonus, Prizes, Progress, VetoEffects
+from ..schema.consequences import Accountability, Awards, Bonus, Prizes, Progress, Require, VetoEffects
 from ..schema.grading import Grade, Grading
 from .grading import assign_grades
 from .ranking import group_rank, rank_desc
@@ -207,6 +209,62 @@ def look_back(rank: np.ndarray, score: np.ndarray, grade: np.ndarray, vetoed: np
         streak = np.where(bottom, before + 1, 0)
         step = np.where(streak > 0, np.minimum(streak, len(accountability.steps)) - 1, -1)
     return pr, rank_gain, score_gain, award, streak, step
+
+
+def meets_requirement(bottom: np.ndarray, score: np.ndarray, group_codes: np.ndarray, require: Require,
+                      before: np.ndarray | None = None) -> np.ndarray:
+    """Which bottom-tier years count for the ladder under ``require`` (batch, years, units), all years at once.
+
+    ``bottom`` marks the units in the bottom tier, consecutive years along axis −2; ``score`` is the score
+    graded (the smoothed one with ``ranking.smooth_years``); ``before`` (batch, k, units) the bottom flags of
+    the k years before the first (oldest first), None: no year before.  ``margin``: at least that many points
+    below the lowest score of the group outside the bottom tier (nobody outside it: met).  ``in_last``: in the
+    bottom tier in at least m of the last n years, this one included (only the years there are).
+
+    >>> from simkit.schema.consequences import Require
+    >>> bottom = np.array([[[False, False, True]]]); score = np.array([[[80.0, 70.0, 68.5]]])
+    >>> meets_requirement(bottom, score, np.zeros(3, int), Require(margin=1.0)).tolist()
+    [[[False, False, True]]]
+    >>> meets_requirement(bottom, score, np.zeros(3, int), Require(margin=2.0)).tolist()
+    [[[False, False, False]]]
+    """
+    bottom = np.asarray(bottom, dtype=bool)
+    parts = []
+    if require.margin is not None:
+        g = Groups(np.asarray(group_codes))
+        with np.errstate(invalid="ignore"):
+            lowest = g.broadcast(g.nanmin(np.where(bottom, np.nan, score)))  # lowest score outside the bottom
+            parts.append(bottom & (np.isnan(lowest) | (lowest - score >= require.margin - 1e-9)))
+    if require.in_last is not None:
+        m, n = require.in_last.m, require.in_last.n
+        flags = bottom if before is None or n == 1 else np.concatenate(
+            [np.asarray(before, dtype=bool)[..., -(n - 1):, :], bottom], axis=-2)
+        count = np.zeros(flags.shape, dtype=int)
+        y = flags.shape[-2]
+        for lag in range(min(n, y)):  # the window's years, one shift each
+            count[..., lag:, :] += flags[..., : y - lag, :]
+        parts.append(bottom & (count[..., y - bottom.shape[-2]:, :] >= m))
+    if len(parts) == 1:
+        return parts[0]
+    return (parts[0] | parts[1]) if require.combine == "any" else (parts[0] & parts[1])
+
+
+def climb(counts: np.ndarray, before: np.ndarray | None, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ladder over years that count (batch, years, units): consecutive counting years (``before`` (batch,
+    units) of them up to the year before the first) and the step, an index into the steps (−1 = none; the last
+    step repeats).
+
+    >>> run, step = climb(np.array([[[True], [True], [False], [True]]]), None, 3)
+    >>> run.ravel().tolist(), step.ravel().tolist()
+    ([1, 2, 0, 1], [0, 1, -1, 0])
+    """
+    counts = np.asarray(counts, dtype=bool)
+    run = np.zeros(counts.shape, dtype=int)
+    prev = np.zeros(counts.shape[:-2] + counts.shape[-1:], dtype=int) if before is None else before
+    for y in range(counts.shape[-2]):  # years in order: each continues the one before
+        prev = np.where(counts[..., y, :], prev + 1, 0)
+        run[..., y, :] = prev
+    return run, np.where(run > 0, np.minimum(run, n_steps) - 1, -1)
 
 
 def prize_money(prizes: Prizes, grade: np.ndarray, grade_names: tuple[str, ...], *,

@@ -226,3 +226,48 @@ def _assign(score: np.ndarray, rank_lo: np.ndarray, rank_hi: np.ndarray, group_c
     grp.grade[ranked_g & (grp.grade < 0)] = fallback
     out[rows] = grp.grade
     return out
+
+
+def margin_blocks(score: np.ndarray, group_codes: np.ndarray, margin: float, rank_lo: np.ndarray,
+                  rank_hi: np.ndarray, apart: np.ndarray | None = None, decimals: int | None = 6,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last place of each unit's tie block for grading under a tolerance band (``tie_margin``).
+
+    Within each group, in rank order, a unit whose score is less than ``margin`` above the next one's is tied
+    with it; chains of such pairs form one block (so a block may span more than ``margin`` from end to end).
+    ``apart`` (batch, units) splits units that the ranking keeps apart whatever their scores (vetoed units
+    ranked last: ``True`` ranks below ``False``).  The ranking's own tie blocks (``rank_lo``/``rank_hi``) are
+    always inside one block.  ``margin`` 0 gives them back unchanged; units without a score keep NaN.
+
+    >>> lo, hi = margin_blocks(np.array([[90.0, 89.5, 89.2, 80.0, 70.0]]), np.zeros(5, int), 0.6,
+    ...                        np.array([[1.0, 2, 3, 4, 5]]), np.array([[1.0, 2, 3, 4, 5]]))
+    >>> lo.tolist(), hi.tolist()
+    ([[1.0, 1.0, 1.0, 4.0, 5.0]], [[3.0, 3.0, 3.0, 4.0, 5.0]])
+    """
+    if margin <= 0:
+        return rank_lo, rank_hi
+    s = np.asarray(score, dtype=float)
+    b, n = s.shape
+    if decimals is not None:
+        s = np.round(s, decimals)
+    missing = np.isnan(s)
+    cls = np.zeros((b, n)) if apart is None else np.asarray(apart, dtype=float)
+    cls = np.where(missing, 2.0, cls)  # unranked last, after the units ranked apart
+    g = Groups(np.asarray(group_codes))
+    order = g.sort_order([cls, -s])  # (b, n): the units group by group, in rank order
+    ss, cs = np.take_along_axis(s, order, -1), np.take_along_axis(cls, order, -1)
+    same_group = g.slot_group[1:] == g.slot_group[:-1]
+    with np.errstate(invalid="ignore"):
+        tied = same_group & (cs[:, 1:] == cs[:, :-1]) & (ss[:, :-1] - ss[:, 1:] < margin)
+    new = np.ones((b, n), dtype=bool)
+    new[:, 1:] = ~tied
+    end = np.ones((b, n), dtype=bool)
+    end[:, :-1] = new[:, 1:]
+    pos = np.arange(n)
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
+    last = np.minimum.accumulate(np.where(end, pos, n)[:, ::-1], axis=-1)[:, ::-1]
+    lo, hi = np.empty((b, n)), np.empty((b, n))
+    np.put_along_axis(lo, order, (first - g.slot_start + 1).astype(float), axis=-1)
+    np.put_along_axis(hi, order, (last - g.slot_start + 1).astype(float), axis=-1)
+    lo[missing], hi[missing] = np.nan, np.nan
+    return np.minimum(lo, rank_lo), np.maximum(hi, rank_hi)

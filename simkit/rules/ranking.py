@@ -189,3 +189,27 @@ def group_ranks(
             arr[missing] = np.nan
         done[t] = arr.reshape(x.shape)
     return tuple(done[t] for t in ties)
+
+
+def trailing_mean(x: np.ndarray, k: int, axis: int = -2) -> np.ndarray:
+    """The mean of each entry and the ``k − 1`` before it along ``axis`` (the years), ignoring missing ones; NaN
+    where the entry itself is missing (a unit without a total this year is not ranked).  Fewer entries at the
+    start of the axis: the mean of those there are.  Sums over the k shifted copies, oldest first, so three
+    equal totals average to exactly that total.
+
+    >>> x = np.array([[70.0], [80.0], [np.nan], [90.0], [60.0]])  # five years of one unit
+    >>> trailing_mean(x, 3).ravel().tolist()
+    [70.0, 75.0, nan, 85.0, 75.0]
+    """
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, 0)
+    have = ~np.isnan(x)
+    total = np.zeros(x.shape)
+    count = np.zeros(x.shape)
+    n = x.shape[0]
+    for lag in range(min(k, n) - 1, -1, -1):  # the oldest year of the window first
+        total[lag:] += np.where(have[: n - lag], x[: n - lag], 0.0)
+        count[lag:] += have[: n - lag]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / count
+    out[~have] = np.nan
+    return np.moveaxis(out, 0, axis)

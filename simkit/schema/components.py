@@ -4,7 +4,8 @@ how its values over the year (monthly or quarterly observations, the ``period`` 
 
 A scenario with ``components`` splits its total into them: the components are the first level of the tree, each
 holding the indicator nodes it names (and everything under them).  Only indicators under some component are
-evaluated.  The computations (the value of a year from its periods) are in ``simkit.rules.periods``.
+evaluated.  The value of a year from its periods is made by ``simkit.io.dataset.Dataset.annual``, as
+``simkit.engine.components`` says for each leaf.
 
 >>> c = Component(id="daily", name="日常管理", points=20, nodes=("DM",), over_year="mean")
 >>> c.over_year_of(("DM", "dm_progress"))

@@ -95,14 +95,63 @@ class Progress(Frozen):
     exclude_grades: tuple[str, ...] = Field((), description="Grades that cannot win a progress award this year.")
 
 
+class InLast(Frozen):
+    """In the bottom tier in at least ``m`` of the last ``n`` years (the evaluated one included)."""
+
+    m: int = Field(ge=1, description="Years in the bottom tier needed (至少m年末位), e.g. 2.")
+    n: int = Field(ge=1, le=10, description="Years looked at, the evaluated one and the n − 1 before (近n年), e.g. 3.")
+
+    @model_validator(mode="after")
+    def _m_le_n(self) -> InLast:
+        if self.m > self.n:
+            raise ValueError(f"in_last asks for {self.m} bottom years out of the last {self.n} — fix: give m no "
+                             "larger than n")
+        return self
+
+
+class Require(Frozen):
+    """问责门槛 (accountability threshold): what a year in the bottom tier must also show to count for the ladder.
+
+    ``margin``: the unit's score (the one graded, ``ranking.smooth_years``) is at least this many points below
+    the lowest score of its group outside the bottom tier (明显落后); a group with nobody outside the bottom tier
+    meets any margin.  ``in_last``: the unit is in the bottom tier in at least m of the last n years (this one
+    included; fewer years where the evaluated history starts later).  With both, ``combine: any`` (the default)
+    asks for one of them, ``all`` for both.  E.g. ``require: {margin: 2, in_last: {m: 2, n: 3}}``: clearly
+    last (2 points below the next unit up) or in the bottom tier in 2 of the last 3 years.
+    """
+
+    margin: float | None = Field(None, ge=0, description="Points below the next unit up outside the bottom tier "
+                                 "(落后幅度), e.g. 2.")
+    in_last: InLast | None = Field(None, description="At least m bottom years of the last n (近n年至少m年末位).")
+    combine: Literal["any", "all"] = Field("any", description="With margin and in_last: `any` one of them or "
+                                           "`all` of them.")
+
+    @model_validator(mode="after")
+    def _something(self) -> Require:
+        if self.margin is None and self.in_last is None:
+            raise ValueError("accountability.require asks for nothing — fix: give a margin, in_last, or both, or "
+                             "remove require")
+        return self
+
+
 class Accountability(Frozen):
     """An accountability ladder: a unit in the bottom tier for 1, 2, 3, ... consecutive years gets the 1st,
-    2nd, 3rd, ... step (the last step repeats)."""
+    2nd, 3rd, ... step (the last step repeats).
+
+    With ``require``, a year counts for the ladder only when the unit is in the bottom tier *and* meets the
+    requirement; the ladder climbs over consecutive such years (a year that does not count starts it again).
+    ``bottom_years`` still counts the consecutive years in the bottom tier.  E.g. with ``require: {in_last:
+    {m: 2, n: 3}}`` a unit 较差 in 2016, 2017 and 2018 gets nothing in 2016 (1 of 3), 约谈 in 2017, 诫勉谈话 in 2018.
+    """
 
     bottom_grades: tuple[str, ...] = Field(("较差",), description="Grades that count as the bottom tier.")
     steps: tuple[str, ...] = Field(("约谈", "诫勉谈话", "调整岗位"), min_length=1, description="The steps.")
     steps_en: tuple[str, ...] = Field(
         ("interview", "admonishment", "reassignment"), description="English names of the steps."
+    )
+    require: Require | None = Field(
+        None, description="问责门槛 (threshold): a bottom year counts for the ladder only beyond a margin or in m of "
+        "the last n years; none (the default): every bottom year counts."
     )
 
 

@@ -28,7 +28,7 @@ class SourceRule(Frozen):
     points: float | None = Field(None, ge=0, description="Points deducted per event; none = the event's own points "
                                  "(the `points` column).")
     by_kind: dict[str, float] = Field(default_factory=dict, description="Points per event of these kinds (kind → "
-                                      "points); a kind listed here takes these points whatever the other settings.")
+                                      "points), instead of `points` or the written ones; times `factor` as well.")
     factor: float = Field(1.0, ge=0, description="Multiplies every event's points (e.g. 0.5 = half).")
     cap: float | None = Field(None, ge=0, description="Most points this source deducts from a unit in a year; "
                               "none = no cap.")

@@ -38,6 +38,9 @@ class Grading(Frozen):
     Bottom quotas are filled first, from the last place up; then the other grades in order from the top,
     each taking the best units not yet graded that reach its ``min_score``, up to its quota.  The last
     grade without a quota takes the rest.  A bottom quota never takes a group's only unit.
+
+    ``tie_margin`` widens the ties for grading: with ``tie_margin: 1``, totals of 90.0, 89.4 and 80 make 90.0
+    and 89.4 one tie block (0.6 < 1 point), so a quota of one 优秀 goes to both under ``ties: share``.
     """
 
     grades: tuple[Grade, ...] = Field(
@@ -57,6 +60,13 @@ class Grading(Frozen):
         "share",
         description="Units tied at a quota's edge: `share` gives all of them the better grade (the quota "
         "can be exceeded), `exclude` gives it to none of them.",
+    )
+    tie_margin: float = Field(
+        0.0, ge=0,
+        description="容差带 (tolerance band, points): for grading, totals closer than this to the next total of "
+        "the group (in rank order) count as tied; chains within the margin form one tie block, which `ties` "
+        "then handles (a bottom quota always spares a block at its edge).  Tie-break nodes do not split a "
+        "block; the ranks reported are the ranking's own.  0 (the default): only equal totals are tied.",
     )
 
     @model_validator(mode="after")

@@ -176,6 +176,8 @@ class SetGroupWeights(Lever):
 
     def apply(self, scenario: Scenario) -> Scenario:
         doc = _doc(scenario)
-        entry = (doc.setdefault("groups", {}) or {}).setdefault(self.group, {})
+        groups = doc.get("groups") or {}  # (an empty mapping is falsy: keep the one in the document)
+        doc["groups"] = groups
+        entry = groups.setdefault(self.group, {})
         entry["weights"] = {**entry.get("weights", {}), **{k: float(v) for k, v in self.points.items()}}
         return _validated(scenario, doc)

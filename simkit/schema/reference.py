@@ -16,7 +16,18 @@ from pydantic_core import PydanticUndefined
 from .adjustments import Adjustments, Veto, VetoCondition
 from .cascade import Cascade, Leader, PerHead, StaffQuota, TeamGrades
 from .components import Component
-from .consequences import Accountability, Awards, Bonus, Consequences, Prizes, Progress, Tier, VetoEffects
+from .consequences import (
+    Accountability,
+    Awards,
+    Bonus,
+    Consequences,
+    InLast,
+    Prizes,
+    Progress,
+    Require,
+    Tier,
+    VetoEffects,
+)
 from .events import EventRules, SourceRule
 from .grading import Grade, Grading
 from .groups import GroupRules
@@ -46,7 +57,7 @@ from .targets import TARGET_MODELS
 
 SECTIONS: tuple[type[BaseModel], ...] = (
     Scenario, Weights, Aggregation, IndicatorRule, MissingData, MissingRule, Adjustments, Veto, VetoCondition, Ranking,
-    Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, Prizes, VetoEffects,
+    Grading, Grade, Consequences, Bonus, Tier, Awards, Progress, Accountability, Require, InLast, Prizes, VetoEffects,
     Scope, Component, EventRules, SourceRule, GroupRules, LeagueTable, Cascade, StaffQuota, TeamGrades, Leader, PerHead,
 )
 
@@ -95,7 +106,7 @@ def reference_markdown() -> str:
         "`consequences.py`, `targets.py`, `scoring.py`, `scope.py`, `components.py`, `events.py`, `groups.py`, "
         "`leagues.py`, `cascade.py`) by `python scripts/make_scenario_docs.py`; a test checks it is current. The "
         "JSON Schema is `scenarios/schema.json` (`simkit schema`). The parts of the year, events, the cascade to "
-        "people, rules per group and league tables are explained in docs/components-events-cascade.md.",
+        "people, rules per group and league tables are explained in docs/parts-events-cascade.md.",
         "",
         "A scenario is a YAML file read with a safe loader. `extends: other.yaml` starts from another file; "
         "mappings are merged key by key, while lists, numbers, a rule (a mapping with `rule:`) and a `measures` "

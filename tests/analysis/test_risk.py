@@ -1,6 +1,7 @@
 """Hand-computed tests of ``simkit.analysis.risk``: consequence probabilities against closed forms, the ladder
 over independent years, the margins against the engine, the tenure simulation against ``dynamics.project``
-and a closed form, the same seed for any chunking, and the issue's check on the bundled data.
+and a closed form, the same seed for any chunking and back-end (threads, dask), and the table on the bundled data
+(the issue's 4000-draw check of 资阳区 runs through the command line: ``tests/cli/test_risk_cli.py``).
 
 The two-unit panel used below: one group of two units A and B, one indicator x (higher is better) scored by
 min-max within the group (so the unit with the higher value is first), grades 优秀 = first, 较差 = last, and the
@@ -37,6 +38,7 @@ from simkit.engine.stages import leaf_stage, rank_stage, total_stage
 from simkit.errors import ScenarioError, SimkitError
 from simkit.io.scenarios import scenario_from_dict
 from simkit.io.validate import build_dataset
+from simkit.present import risk as pt_risk
 from simkit.present import tables as pt
 
 SD = 0.02
@@ -153,22 +155,33 @@ def test_bonus_tiers_are_counted_when_the_bonus_is_by_tier(data, reform):
     assert np.allclose(t["p_tier_末位"], t["p_较差"])
 
 
-@pytest.fixture(scope="module")
-def bundled():
-    return consequence_risk("yiyang_2018_reform", draws=4000, noise=0.02, seed=1).set_index("unit")
+def test_the_same_seed_gives_the_same_table_on_a_dask_cluster(data, reform):
+    """The other back-end: the blocks on a dask.distributed cluster (in another process: the problem is pickled)."""
+    distributed = pytest.importorskip("distributed")
+    kw = {"draws": 120, "noise": 0.02, "seed": 3, "margins": False, "chunk_size": 40}
+    local = consequence_risk(reform, data, workers=1, **kw)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = consequence_risk(reform, data, client=client, **kw)
+    pd.testing.assert_frame_equal(local, remote, check_exact=True)
 
 
-def test_the_issue_check_on_the_bundled_data(bundled):
-    zy = bundled.loc["ZY"]
+def test_the_table_on_the_bundled_data_has_every_column(data, reform):
+    """The columns on the bundled reform (its margins and the issue's 4000-draw figure of 资阳区 are checked through
+    the command line: tests/cli/test_risk_cli.py)."""
+    t = consequence_risk(reform, data, draws=200, noise=0.02, seed=1, margins=False).set_index("unit")
+    zy = t.loc["ZY"]
     assert zy["nominal_grade"] == "较差" and zy["nominal_step"] == "约谈"
-    assert 0.25 <= zy["p_约谈"] <= 0.5
-    assert zy["grade_up"] == "一般" and 0 < zy["margin_up"] < 1 and zy["up_indicator"] == "fiscal_rev"
-    assert 0 < zy["up_change_pct"] < 1
-    assert bundled.attrs["years"] == (2015, 2016, 2017, 2018)
-    for col in ("p_约谈", "p_诫勉谈话", "p_调整岗位", "p_progress", "payout_q05", "payout_q95", "margin_down"):
-        assert col in bundled.columns
-    assert (bundled["payout_q05"] <= bundled["payout_q95"]).all()
-    assert (bundled["rank_q05"] <= bundled["nominal_rank"].astype(float) + 8).all()
+    assert t.attrs["years"] == (2015, 2016, 2017, 2018) and t.attrs["draws"] == 200
+    for col in ("p_约谈", "p_诫勉谈话", "p_调整岗位", "p_accountability", "p_accountability_years", "p_progress",
+                "payout_q05", "payout_q95"):
+        assert col in t.columns
+    assert "margin_up" not in t.columns
+    assert (t["payout_q05"] <= t["payout_q95"]).all()
+    assert (t["rank_q05"] <= t["median_rank"]).all() and (t["median_rank"] <= t["rank_q95"]).all()
+    assert (t["p_accountability"] <= t["p_accountability_years"] + 1e-12).all()
+    steps = t[["p_约谈", "p_诫勉谈话", "p_调整岗位"]].sum(axis=1)
+    assert np.allclose(steps, t["p_accountability"])
 
 
 # ============================================================================================== margins
@@ -307,3 +320,63 @@ def test_the_fairness_table_gains_the_two_rows_on_request(data, reform, legacy):
     assert "误问责" in "".join(table["metric_zh"])
     plain = f.fairness_long([reform], data, n_boot=20)
     assert not set(plain["metric"]) & set(f.OPT_IN_METRICS)
+
+
+# ======================================================================================= the stable variant
+@pytest.fixture(scope="module")
+def stable():
+    return simkit.load_scenario("reform_stable")
+
+
+@pytest.mark.parametrize("years", [None, 2, 1])
+def test_a_smoothed_score_is_noised_over_every_year_it_averages(data, stable, years):
+    """With ``ranking.smooth_years`` = 3 a draw also scores the two years before the first evaluated one; they are
+    in the draw's window, so that a vanishing noise gives the nominal grade with certainty."""
+    assert stable.ranking.smooth_years == 3
+    t = consequence_risk(stable, data, draws=12, noise=1e-9, seed=1, years=years, margins=False)
+    p = [t.loc[i, f"p_{g}"] for i, g in enumerate(t["nominal_grade"])]
+    assert np.allclose(p, 1.0)
+    w = consequence_risk(stable, data, draws=12, noise=0.0, spread=1e-9, seed=1, years=years, margins=False)
+    assert np.allclose([w.loc[i, f"p_{g}"] for i, g in enumerate(w["nominal_grade"])], 1.0)
+
+
+def test_the_total_margins_of_a_smoothed_score_are_the_engine_s(data, stable):
+    """The margin is of the year's own total; the engine re-smooths the moved totals (``smooth_stage``)."""
+    from dataclasses import replace
+
+    from simkit.engine.stages import smooth_stage
+
+    plan = compile_plan(stable, data)
+    inputs = inputs_of(plan)
+    m = total_margins(plan, inputs, 7)
+    totals = total_stage(plan, inputs, leaf_stage(plan, inputs, [7], detail=False), [7], full=False)
+
+    def grade(u: int, delta: float) -> int:
+        final = totals.final.copy()
+        final[0, 0, u] += delta
+        moved = smooth_stage(plan, inputs, [7], replace(totals, final=final), detail=False)
+        return int(rank_stage(plan, moved).grade[0, 0, u])
+
+    assert (m["grade"] == simkit.evaluate(stable, data)["grade"][0, -1]).all()
+    checked = 0
+    for uid in ("ZY", "AH", "HS", "GX"):
+        u = list(data.unit_ids).index(uid)
+        for way, sign in (("up", 1.0), ("down", -1.0)):
+            d = m[way][u]
+            if np.isfinite(d):
+                assert grade(u, sign * d) == m[f"grade_{way}"][u] != m["grade"][u]
+                assert grade(u, sign * d * (1 - 1e-4)) == m["grade"][u]
+                checked += 1
+    assert checked >= 5
+
+
+def test_the_stable_variant_holds_fewer_wrong_leaders_accountable(data, reform, stable):
+    """The issue's check: over a 5-year tenure the false-accountability rate is lower than under the reform."""
+    t = tenure_accountability([reform, stable], data, tenure=5, paths=40, noise=0.02, seed=0)
+    every = t[t["group"] == "all"].set_index("scenario")
+    assert every.loc[stable.name, "false_rate"] < every.loc[reform.name, "false_rate"]
+    assert every.loc[stable.name, "false_hi"] < every.loc[reform.name, "false_lo"]
+    assert t.attrs["labels_en"] == [reform.name_en, stable.name_en]
+    side = pt_risk.tenure_table(t, "en", groups=["all", "区县市"], data=data)
+    assert side.columns.tolist() == ["Rate", "Tenure (years)", "Group", reform.name_en, stable.name_en]
+    assert side["Group"].tolist() == ["all", data.group_en["区县市"]] * 2

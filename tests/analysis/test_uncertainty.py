@@ -516,3 +516,19 @@ def test_geometric_trees_take_the_general_path(coinr_dir):
         np.testing.assert_array_equal(r["rank"], ranks.rank)
     res = run_uncertainty(sc, d, spec, draws=64, seed=1, progress=False)
     assert res.rank_intervals["q05"].le(res.rank_intervals["q95"]).all()
+
+
+def test_smoothed_scores_vary_with_the_weights_and_noise_is_refused_with_the_reason():
+    """reform_stable ranks on a 3-year mean: the earlier years are scored with each draw's weights; with data
+    noise the analysis says it would read those years un-noised and names the command that noises them."""
+    from simkit.analysis.uncertainty import default_spec, run_uncertainty
+    from simkit.errors import ScenarioError
+
+    stable = simkit.load_scenario("reform_stable")
+    data = simkit.load_data()
+    res = run_uncertainty(stable, data, default_spec(stable, data), draws=64, seed=3, progress=False)
+    nominal = simkit.evaluate(stable, data).units.set_index("unit")["rank"]
+    ri = res.rank_intervals.set_index("unit")
+    assert ri["nominal_rank"].reindex(nominal.index).tolist() == nominal.tolist()
+    with pytest.raises(ScenarioError, match="smooth_years"):
+        run_uncertainty(stable, data, default_spec(stable, data, noise=0.02), draws=8, seed=3, progress=False)

@@ -176,3 +176,17 @@ def test_uncertainty_nonsense_settings_are_refused(tmp_path, args, words):
     res = CliRunner().invoke(main, ["uncertainty", REFORM, *args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and words in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_fairness_tenure_adds_the_false_and_missed_accountability_rows(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["fairness", str(SCENARIOS / "yiyang_2018_reform.yaml"),
+                                    str(SCENARIOS / "reform_stable.yaml"), "--tenure", "5", "--boot", "0",
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "任期内误问责率" in res.output and "任期内漏问责率" in res.output
+    table = pd.read_csv(out / "fairness.csv")
+    rows = table[(table["metric"] == "false_accountability") & (table["group"] == "区县市")]
+    assert len(rows) == 1
+    reform, stable = rows.iloc[0][["益阳2018改革方案", "改革方案·稳定版"]]
+    assert stable < reform  # the stabilised rules hold fewer leaders accountable who are not at the bottom

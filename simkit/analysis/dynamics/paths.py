@@ -35,6 +35,7 @@ from ...engine.stages import (
     look_back_stage,
     money_stage,
     rank_stage,
+    smooth_after,
     total_stage,
 )
 from ...errors import RuleInputError, SimkitError
@@ -466,6 +467,8 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
     xs.clear()
     full = _assemble(s.plan, s.parts, totals, shape)
     del totals
+    start = None if s.start is None else s.start.broadcast(b)
+    full = smooth_after(s.plan, full, None if start is None else start.scores)  # ranking.smooth_years
     ranks = rank_stage(s.plan, full)
     cons = s.plan.scenario.consequences
     v = out.variables
@@ -480,8 +483,6 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
         if cash.slots is not None:
             v["award_slots"] = cash.slots.astype(np.int32)  # whole slots
     if cons.progress is not None or cons.accountability is not None:
-        start = None if s.start is None else LookBackStart(*(np.broadcast_to(a, (b, n_u)) for a in (
-            s.start.rank, s.start.score, s.start.bottom_years)))
         back = look_back_stage(s.plan, full, ranks, start)
         v.update(previous_rank=back.previous_rank.astype(np.float32), rank_change=back.rank_change.astype(np.float32),
                  score_change=back.score_change, progress_award=back.progress_award,

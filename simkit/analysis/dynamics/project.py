@@ -366,9 +366,12 @@ def _check(opts: Options, plan: Plan) -> tuple[str, ...]:
 
 
 def _start(scenario: Scenario, data: Dataset) -> tuple[LookBackStart | None, Any]:
-    """The last observed year's ranks, scores and bottom streaks (for progress awards and the ladder)."""
+    """The last observed year's ranks, scores and bottom streaks (for progress awards and the ladder), the
+    totals of the years the smoothing reads (``ranking.smooth_years``) and the bottom flags the ladder's
+    threshold reads (``accountability.require.in_last``)."""
     cons = scenario.consequences
-    if cons.progress is None and cons.accountability is None:
+    k = scenario.ranking.smooth_years
+    if cons.progress is None and cons.accountability is None and k <= 1:
         return None, None
     try:
         last = evaluate_history(scenario, data).get(data.years[-1])
@@ -378,7 +381,13 @@ def _start(scenario: Scenario, data: Dataset) -> tuple[LookBackStart | None, Any
         return None, LadderStart(None)
     panel = as_panel(last)
     streak = panel["bottom_years"][:, -1] if "bottom_years" in panel else np.zeros(panel["rank"].shape[-1], int)
-    return LookBackStart(panel["rank"][:, -1], panel["score"][:, -1], np.asarray(streak)), LadderStart(last.year)
+    req = cons.accountability.require if cons.accountability is not None else None
+    n = req.in_last.n if req is not None and req.in_last is not None else 1
+    every = as_panel(last.history) if n > 1 or k > 1 else panel  # (1, years, U): every year evaluated
+    recent = every["bottom_years"][:, -(n - 1):] > 0 if n > 1 and "bottom_years" in every else None
+    scores = every["score"][:, -(k - 1):] if k > 1 else None
+    return LookBackStart(panel["rank"][:, -1], panel["score"][:, -1], np.asarray(streak), recent=recent,
+                         scores=scores), LadderStart(last.year)
 
 
 def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:

@@ -53,7 +53,7 @@ def consequence_risk(scenario: Scenario | str | Path, data: Dataset | str | Path
                      draws: int = 4000, noise: float = 0.02, years: int | None = None, seed: int = 0,
                      spec: UncertaintySpec | Mapping[str, Any] | None = None, spread: float | None = None,
                      year: int | None = None, margins: bool = True, chunk_size: int | None = None,
-                     workers: int | None = None, memory: float | None = None,
+                     workers: int | None = None, memory: float | None = None, client: Any = None,
                      payout_sample: int = 20_000) -> pd.DataFrame:
     """Per unit, the probability of every consequence and the margins to the next grade up and down.
 
@@ -62,8 +62,10 @@ def consequence_risk(scenario: Scenario | str | Path, data: Dataset | str | Path
     ``spread``, the weights drawn within ±spread of nominal.  Each of ``draws`` draws evaluates the last
     ``years`` years up to the focus year ``year`` (default: every year the scenario can evaluate) in one batch,
     with the progress award and the accountability ladder run over those years; the ladder starts from nothing
-    in the first of them.  ``seed``: the same seed gives the same table for any ``chunk_size``, ``workers`` and
-    ``memory`` (bytes for the blocks in flight; default a quarter of the machine's memory).
+    in the first of them.  Back-ends: threads (``workers``, default the CPUs, at most 8; 1 = one block after the
+    other) or a dask.distributed ``client``; ``memory``: bytes for the blocks in flight (default a quarter of the
+    machine's memory), or ``chunk_size`` draws per block.  ``seed``: the same seed gives the same table for any
+    chunk size, memory, threads and back-end.
 
     Columns, one row per unit (sorted by group and nominal rank), all for the focus year:
 
@@ -98,7 +100,7 @@ def consequence_risk(scenario: Scenario | str | Path, data: Dataset | str | Path
     problem = RiskProblem(scenario, data, the_spec, year, years)
     options = RunOptions(seed=int(seed), draws=int(draws), payout_sample=int(payout_sample), chunk_size=chunk_size,
                          workers=workers, memory=memory)
-    tally = run_risk(problem, options)
+    tally = run_risk(problem, options, client)
     table = _table(problem, options, tally)
     if margins:
         m = grade_margins(problem.history.at(problem.year)).drop(columns="grade")

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ...engine.compile import Inputs, Plan, compile_plan
 from ...engine.result import Result
-from ...engine.stages import RankStage, TotalStage, leaf_stage, rank_stage, total_stage
+from ...engine.stages import RankStage, TotalStage, leaf_stage, rank_stage, smooth_stage, total_stage
 from ...errors import SimkitError
 from ..sensitivity import what_would_it_take
 
@@ -100,10 +100,28 @@ def smallest_change(grade_at: Callable[[np.ndarray, np.ndarray], np.ndarray], g0
 
 
 # ============================================================================================== stages
-def _stages(plan: Plan, inputs: Inputs, t: int) -> tuple[TotalStage, RankStage]:
+def _totals(plan: Plan, inputs: Inputs, t: int) -> TotalStage:
+    """The totals of year index ``t`` as the engine ranks them (smoothed over years when ``ranking.smooth_years``
+    is set: ``engine.stages.smooth_stage``)."""
     leaf = leaf_stage(plan, inputs, [t], detail=False)
     totals = total_stage(plan, inputs, leaf, [t], full=False)
+    return smooth_stage(plan, inputs, [t], totals, detail=False)
+
+
+def _stages(plan: Plan, inputs: Inputs, t: int) -> tuple[TotalStage, RankStage]:
+    totals = _totals(plan, inputs, t)
     return totals, rank_stage(plan, totals)
+
+
+def _smoothed_share(plan: Plan, inputs: Inputs, t: int, totals: TotalStage) -> np.ndarray | None:
+    """(U,) how much the smoothed score moves per point of the year's own total (1/k where the unit has k
+    years in the mean), or None without smoothing."""
+    if totals.smoothed is None:
+        return None
+    one = replace(totals, final=totals.final + 1.0, smoothed=None)
+    moved = smooth_stage(plan, inputs, [t], one, detail=False).smoothed
+    assert moved is not None
+    return np.nan_to_num(moved[0, 0] - totals.smoothed[0, 0], nan=0.0)
 
 
 def _wide(a: np.ndarray | None, n: int) -> np.ndarray | None:
@@ -113,7 +131,9 @@ def _wide(a: np.ndarray | None, n: int) -> np.ndarray | None:
 def total_margins(plan: Plan, inputs: Inputs, t: int) -> dict[str, np.ndarray]:
     """Per unit (data order): the grade code in year index ``t``, and the smallest change of its total (points)
     that moves it up a grade and down a grade, with the grades they give (``up``, ``grade_up``, ``down``,
-    ``grade_down``; NaN and −1 where no change moves it).
+    ``grade_down``; NaN and −1 where no change moves it).  With ``ranking.smooth_years`` the units are ranked on
+    the mean of the last years' totals: the change is still of the year's own total (it moves the mean by a
+    k-th of itself).
 
     >>> import simkit
     >>> from simkit.engine.compile import compile_plan, inputs_of
@@ -126,6 +146,7 @@ def total_margins(plan: Plan, inputs: Inputs, t: int) -> dict[str, np.ndarray]:
     totals, ranks = _stages(plan, inputs, t)
     g0 = ranks.grade[0, 0]
     final0 = totals.final[0, 0]
+    share = _smoothed_share(plan, inputs, t, totals)
     n_u = len(g0)
     worst = len(plan.scenario.grading.grades) - 1
     up_units = np.flatnonzero(g0 > 0)
@@ -136,11 +157,17 @@ def total_margins(plan: Plan, inputs: Inputs, t: int) -> dict[str, np.ndarray]:
 
     def grade_at(idx: np.ndarray, delta: np.ndarray) -> np.ndarray:
         k, c = delta.shape
+        at = (np.arange(k)[:, None], np.arange(c)[None, :], units[idx, None])
         final = np.broadcast_to(final0, (k, c, n_u)).copy()
-        final[np.arange(k)[:, None], np.arange(c)[None, :], units[idx, None]] += sign[idx, None] * delta
+        final[at] += sign[idx, None] * delta
         d = k * c
+        smoothed = None
+        if share is not None and totals.smoothed is not None:  # the mean moves by a k-th of the change
+            smoothed = np.broadcast_to(totals.smoothed[0, 0], (k, c, n_u)).copy()
+            smoothed[at] += sign[idx, None] * delta * share[units[idx, None]]
+            smoothed = smoothed.reshape(d, 1, n_u)
         moved = replace(totals, final=final.reshape(d, 1, n_u), vetoed=_wide(totals.vetoed, d),
-                        node_score=_wide(totals.node_score, d))
+                        node_score=_wide(totals.node_score, d), smoothed=smoothed)
         grades = rank_stage(plan, moved).grade.reshape(k, c, n_u)
         return grades[np.arange(k)[:, None], np.arange(c)[None, :], units[idx, None]]
 
@@ -192,7 +219,7 @@ def _cell_runs(plan: Plan, inputs: Inputs, t: int, draw: np.ndarray, unit: np.nd
         for issue in leaf_st.issues:
             hit = np.asarray(issue.mask).reshape(b - a, n_u, -1).any(axis=2)  # (draws, U)
             refused |= (hit[:, None, :] & (codes[None, :, None] == codes[None, None, :])).any(axis=2)
-        totals = total_stage(plan, inp, leaf_st, [t], full=False)
+        totals = smooth_stage(plan, inp, [t], total_stage(plan, inp, leaf_st, [t], full=False), detail=False)
         ranks = rank_stage(plan, totals)
         grades[a:b] = np.where(refused, REFUSED, ranks.grade[:, 0])
         finals[a:b] = totals.final[:, 0]

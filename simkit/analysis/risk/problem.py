@@ -150,11 +150,19 @@ class RiskProblem(UncertaintyProblem):
             bonus.by == "tier" else ()
 
     # ------------------------------------------------------------------ the noise over every evaluated year
-    def _resolve_noise(self, plan: Plan, noise: Any, first: int) -> np.ndarray:
+    def _first_scored(self, plan: Plan) -> int:
+        """The first year index the engine scores for the evaluated years: the first of them, or with
+        ``ranking.smooth_years`` = k the k − 1 years before it that the smoothed score averages (from the first
+        year the rules can evaluate, as ``engine.stages.smooth_stage`` takes them)."""
         t0 = self.ts[0]
-        if noise.years == "evaluation":  # each evaluated year's own values
+        k = plan.scenario.ranking.smooth_years
+        return t0 if k <= 1 else min(max(plan.history, 0, t0 - k + 1), t0)
+
+    def _resolve_noise(self, plan: Plan, noise: Any, first: int) -> np.ndarray:
+        t0 = self._first_scored(plan)
+        if noise.years == "evaluation":  # each scored year's own values
             return super()._resolve_noise(plan, noise.model_copy(update={"years": "all"}), t0)
-        # ``first`` is the earliest year any alternative reads for the focus year; the first evaluated year
+        # ``first`` is the earliest year any alternative reads for the focus year; the first scored year
         # reads as far back from t0 (first_read(t) = max(t − back, 0))
         return super()._resolve_noise(plan, noise, max(first - (self.t - t0), 0))
 
@@ -165,7 +173,7 @@ class RiskProblem(UncertaintyProblem):
                                         f"first evaluated year {plan.years[t0]}", "evaluate fewer years (--years)",
                                         field="choices"))
         c = super()._combo(key, plan)
-        lo = plan.first_read(t0)
+        lo = plan.first_read(self._first_scored(plan))
         pos, dim = c.noise_pos, c.noise_dim
         if self.noise is not None:
             pos, dim = window_cells(self._noise_cells, self.data.cube.shape, plan, lo)
@@ -188,6 +196,8 @@ class RiskProblem(UncertaintyProblem):
             n = len(sel)
             if self.noise is None:
                 inputs, leaf = c.inputs, _broadcast_leaf(c.leaf, n)
+                if self._first_scored(c.plan) < self.ts[0]:  # smoothing scores earlier years with these weights
+                    inputs = replace(inputs, values=np.broadcast_to(inputs.values, (n, *inputs.values.shape)))
             else:
                 inputs = c.noisy(self.noise, sub[self.noise.label], self.t)
                 leaf = leaf_stage(c.plan, inputs, self.ts, detail=False)
@@ -277,19 +287,51 @@ class RiskTally:
 
 
 # ================================================================================================ running
-def run_risk(p: RiskProblem, options: RunOptions) -> RiskTally:
+def risk_chunk(p: RiskProblem, options: RunOptions, start: int, stop: int) -> RiskTally:
+    """The tally of draws ``start:stop`` (a module-level function, so that a dask worker can run it)."""
+    return RiskTally.of(p, p.evaluate(p.sample(options.seed, 0, start, stop)), start, options)
+
+
+def run_risk(p: RiskProblem, options: RunOptions, client: Any = None) -> RiskTally:
     """Every block of draws (sized by ``uncertainty.run.block_size`` from the memory budget), on
-    ``options.workers`` threads (default: the CPUs, at most 8), a few blocks in flight, merged as they finish."""
+    ``options.workers`` threads (default: the CPUs, at most 8), a few blocks in flight, merged as they finish;
+    with a dask.distributed ``client``, on its workers instead (the problem sent once).  Integer tallies: the
+    same seed gives the same total for any blocks, threads or back-end."""
     n_threads = min(os.cpu_count() or 1, 8) if options.workers is None else max(int(options.workers), 1)
+    if client is not None:
+        n_threads = max(sum(client.nthreads().values()), 1)
     step = block_size(p, options, n_threads)
     bounds = [(a, min(a + step, options.draws)) for a in range(0, options.draws, step)]
     total = RiskTally.zeros(p, options)
-
-    def chunk(a: int, b: int) -> RiskTally:
-        return RiskTally.of(p, p.evaluate(p.sample(options.seed, 0, a, b)), a, options)
-
-    in_blocks(chunk, bounds, n_threads, total.add)
+    if client is not None:
+        on_dask(client, p, options, bounds, total.add)
+    else:
+        in_blocks(lambda a, b: risk_chunk(p, options, a, b), bounds, n_threads, total.add)
     return total
+
+
+def on_dask(client: Any, p: RiskProblem, options: RunOptions, bounds: list[tuple[int, int]],
+            merge: Callable[[Any], Any]) -> None:
+    """``merge(risk_chunk(p, options, a, b))`` for every (a, b) of ``bounds`` on a dask.distributed cluster, at
+    most ``IN_FLIGHT`` blocks per worker thread in flight."""
+    from distributed import as_completed
+
+    remote = client.scatter(p, broadcast=True)
+    todo: Iterator[tuple[int, int]] = iter(bounds)
+
+    def submit() -> Any:
+        ab = next(todo, None)
+        return None if ab is None else client.submit(risk_chunk, remote, options, *ab, pure=False)
+
+    n_workers = max(sum(client.nthreads().values()), 1)
+    first = [f for f in (submit() for _ in range(IN_FLIGHT * n_workers)) if f is not None]
+    done = as_completed(first, with_results=True)
+    for fut, tally in done:
+        merge(tally)
+        fut.release()
+        nxt = submit()
+        if nxt is not None:
+            done.add(nxt)
 
 
 def in_blocks(fn: Callable[[int, int], Any], bounds: list[tuple[int, int]], n_threads: int,

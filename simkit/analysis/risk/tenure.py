@@ -211,7 +211,8 @@ def tenure_accountability(scenarios: Any, data: Dataset | str | None = None, *, 
     (leaders never in the latent bottom tier) and ``false_count`` (of them held accountable), ``false_rate`` with
     its Wilson interval ``false_lo``/``false_hi``; ``persistent`` and ``missed_count``, ``missed_rate``,
     ``missed_lo``/``missed_hi``; ``noise``; ``left_out`` (paths on which some cell could not be scored and was
-    left out).  ``attrs`` records the settings.
+    left out).  ``attrs`` records the settings, and the schemes' labels (``labels``, the ``scenario`` column) and
+    their English names (``labels_en``).
 
     >>> t = tenure_accountability("yiyang_2018_reform", tenure=(3, 5), paths=20, seed=1)
     >>> every = t[t["group"] == "all"]
@@ -221,7 +222,7 @@ def tenure_accountability(scenarios: Any, data: Dataset | str | None = None, *, 
     >>> bool(t["false_rate"].between(0, 1).all())
     True
     """
-    from ..fairness import labels_of
+    from ..outcomes import labels_of
 
     items = scenarios if isinstance(scenarios, list | tuple) else [scenarios]
     scs = [as_scenario(sc) for sc in items]
@@ -239,6 +240,8 @@ def tenure_accountability(scenarios: Any, data: Dataset | str | None = None, *, 
         s, counts = _simulate(sc, data, tenures, int(paths), float(noise), int(seed), m, memory)
         rows += _rows(label, s, counts, int(paths), float(noise), level)
     out = pd.DataFrame(rows, columns=COLUMNS)
+    labels = labels_of(scs)
+    labels_en = labels_of([sc.model_copy(update={"name": sc.name_en or sc.name}) for sc in scs])
     out.attrs.update(tenures=tenures, paths=int(paths), noise=float(noise), seed=int(seed), level=level, m=m,
-                     start=data.years[-1] + 1, labels=labels_of(scs))  # the years after the data's last
+                     start=data.years[-1] + 1, labels=labels, labels_en=labels_en)  # the years after the data's last
     return out

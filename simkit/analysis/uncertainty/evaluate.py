@@ -147,6 +147,8 @@ def _block_result(plan: Plan, inputs: Inputs, t: int, weights: np.ndarray, leaf:
     ``detail=False`` and without the look-back (progress awards, the accountability ladder), which compares
     with a year before that a block does not have and the tallies do not read (it would cost a third of the
     time of a block of the bundled reform)."""
+    if plan.scenario.ranking.smooth_years > 1 and inputs.values.ndim == 3:  # earlier years, with these weights
+        inputs = replace(inputs, values=np.broadcast_to(inputs.values, (len(weights), *inputs.values.shape)))
     return run(plan, inputs, [t], weights=weights, leaf=leaf, detail=False, money=money, look_back=False)
 
 
@@ -182,10 +184,11 @@ class UncertaintyProblem:
             from ...io.read import load_data
 
             data = load_data()
-        self.data, self.scenario = data, scenario
         self.spec = default_spec(scenario, data) if spec is None else as_spec(spec)
         spec = self.spec
         base = compile_plan(scenario, data)
+        full, data = data, base.data  # the units the scenario evaluates (its scope), as the plan has them
+        self.data, self.scenario = data, scenario
         self.year = year if year is not None else (scenario.year if scenario.year is not None else data.years[-1])
         self.t = t = base.year_index(self.year)
         self.units = data.units
@@ -195,7 +198,13 @@ class UncertaintyProblem:
         self.noise = spec.noise
 
         scenarios = self._alternatives(scenario)
-        plans = {key: base if sc is scenario else compile_plan(sc, data) for key, sc in scenarios.items()}
+        plans = {key: base if sc is scenario else compile_plan(sc, full) for key, sc in scenarios.items()}
+        if spec.noise is not None and any(p.scenario.ranking.smooth_years > 1 for p in plans.values()):
+            # the smoothed score averages earlier years' totals, which this analysis would read un-noised
+            raise ScenarioError(Problem(SPEC_SOURCE, "data noise with ranking.smooth_years > 1: the smoothed "
+                                        "score averages earlier years' totals, which this analysis does not noise",
+                                        "use `simkit risk` (it noises every year the smoothed score averages), or "
+                                        "vary the weights and rule choices only (no noise)", field="noise"))
 
         # Input groups, in spec order.
         tree = base.tree
