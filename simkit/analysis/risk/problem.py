@@ -121,6 +121,8 @@ class RiskProblem(UncertaintyProblem):
     True
     """
 
+    noises_earlier_years = True  # ``ts`` and the noise window reach the years a smoothed score averages
+
     def __init__(self, scenario: Scenario, data: Dataset | None = None,
                  spec: UncertaintySpec | Mapping[str, Any] | None = None, year: int | None = None,
                  years: int | None = None) -> None:

@@ -178,6 +178,10 @@ class UncertaintyProblem:
     (5, 1, 56)
     """
 
+    #: Whether the data noise reaches the years before the evaluated one that a smoothed score averages
+    #: (``analysis.risk.RiskProblem`` does; here a block is one year, so such a scenario is refused with noise).
+    noises_earlier_years = False
+
     def __init__(self, scenario: Scenario, data: Dataset | None = None,
                  spec: UncertaintySpec | Mapping[str, Any] | None = None, year: int | None = None) -> None:
         if data is None:
@@ -199,7 +203,8 @@ class UncertaintyProblem:
 
         scenarios = self._alternatives(scenario)
         plans = {key: base if sc is scenario else compile_plan(sc, full) for key, sc in scenarios.items()}
-        if spec.noise is not None and any(p.scenario.ranking.smooth_years > 1 for p in plans.values()):
+        if spec.noise is not None and not self.noises_earlier_years and any(
+                p.scenario.ranking.smooth_years > 1 for p in plans.values()):
             # the smoothed score averages earlier years' totals, which this analysis would read un-noised
             raise ScenarioError(Problem(SPEC_SOURCE, "data noise with ranking.smooth_years > 1: the smoothed "
                                         "score averages earlier years' totals, which this analysis does not noise",
