@@ -123,8 +123,11 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
 def _print_parts(result, lang: str) -> None:
     """The tables of the parts of the year, the events, the cascade and the further league tables, where the
     scenario has them."""
-    from ..present.parts import events_table, league_tables, people_table
+    from ..present.parts import components_summary, events_table, league_tables, people_table
 
+    parts = components_summary(result, lang)
+    if not parts.empty:
+        print_table(parts, "全年各部分得分 / points on each part of the year")
     events = events_table(result, lang)
     if not events.empty:
         print_table(events, "督查、巡视巡察、审计扣分事项 / findings of supervision, inspection tours and audits")

@@ -83,6 +83,30 @@ def components_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows).rename(columns=HEADERS[lang])
 
 
+def components_summary(result: Result, lang: str = "zh") -> pd.DataFrame:
+    """One row per unit, ranked within its group: the points earned on each part of the year (its full points
+    in the header) and the total, as ``simkit run`` prints it; empty without ``components``.
+
+    >>> import simkit
+    >>> t = components_summary(simkit.evaluate("reform_components_events"))
+    >>> list(t.columns)[:3], len(t) == 56
+    (['组别', '单位', '日常管理（20分）'], True)
+    """
+    comps = result.scenario.components
+    if not comps:
+        return pd.DataFrame()
+    zh = lang == "zh"
+    u = result.units.sort_values(["group", "rank"], kind="stable")
+    out = pd.DataFrame({HEADERS[lang]["group"]: u["group"].to_numpy(),
+                        HEADERS[lang]["name"]: (u["name"] if zh else u["name_en"].fillna("").where(
+                            u["name_en"].fillna("") != "", u["name"])).to_numpy()})
+    for c in comps:
+        head = f"{c.name}（{c.points:g}分）" if zh else f"{c.name_en or c.name} ({c.points:g} points)"
+        out[head] = (u[f"score_{c.id}"].to_numpy(dtype=float) * c.points / 100.0).round(2)
+    out["总分" if zh else "Total"] = u["score"].to_numpy(dtype=float).round(2)
+    return out
+
+
 def events_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     """The focus year's events for people: unit, date, source, kind, points deducted, veto, whether a cap bound."""
     ev = result.events

@@ -141,6 +141,7 @@ def test_run_reform_components_events_reads_its_own_data(tmp_path):
     assert res.exit_code == 0, res.output
     assert "yiyang_full" in res.output  # the data the scenario names, not the default
     assert "益阳2018改革方案·全年三部分与督查审计" in res.output
+    assert "全年各部分得分" in res.output and "日常管理（20分）" in res.output  # the points on each part, printed
     import pandas as pd
 
     results = pd.read_csv(tmp_path / "out" / "results.csv")
