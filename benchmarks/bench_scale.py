@@ -83,6 +83,12 @@ def _scenarios(n_units: int):
         scenario(False).override({"consequences": {"awards": {"quota": quota}}})
 
 
+def _memory() -> int | None:
+    """The memory budget of the Monte Carlo and the projections (``--memory GiB``, as on an office PC)."""
+    gib = os.environ.get("SIMKIT_BENCH_MEMORY_GIB")
+    return int(float(gib) * 2**30) if gib else None
+
+
 def run_task(task: str, n_units: int, quick: bool) -> dict:
     """One task in this process: CPU seconds of the work, and what the numpy floor takes for its shapes."""
     import numpy as np
@@ -124,13 +130,14 @@ def run_task(task: str, n_units: int, quick: bool) -> dict:
         from simkit.analysis.uncertainty import DataNoise, default_spec, run_uncertainty
 
         spec = default_spec(reform, data, noise=0.02 if task == "mc_noise" else None)
-        res = run_uncertainty(reform, data, spec, draws=draws, seed=1, sobol=task == "sobol", progress=False)
+        res = run_uncertainty(reform, data, spec, draws=draws, seed=1, sobol=task == "sobol", progress=False,
+                              memory=_memory())
         res.rank_intervals, res.payout_intervals  # noqa: B018
         reps = draws * ((2 + len(spec.labels)) if task == "sobol" else 1)
         del DataNoise
     elif task == "dynamics":
         paths = 20 if quick else PATHS
-        simkit.project(reform, data, years=YEARS_AHEAD, paths=paths, seed=1)
+        simkit.project(reform, data, years=YEARS_AHEAD, paths=paths, seed=1, memory=_memory())
         reps = paths * YEARS_AHEAD
     else:
         raise SystemExit(f"unknown task {task}")
@@ -171,6 +178,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "UNITS"), help=argparse.SUPPRESS)
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--memory", type=float, default=None, metavar="GiB",
+                    help="memory budget of the Monte Carlo and the projections (default: theirs, a share of this "
+                    "machine's memory); e.g. 2 for an office PC with 8 GiB")
     a = ap.parse_args()
     if a.child:
         child(a.child[0], int(a.child[1]), a.quick)
@@ -184,7 +194,8 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", task, str(n), *(["--quick"] if a.quick else [])]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout,
-                                      env={**os.environ, "PYTHONHASHSEED": "0"})
+                                      env={**os.environ, "PYTHONHASHSEED": "0",
+                                           **({"SIMKIT_BENCH_MEMORY_GIB": str(a.memory)} if a.memory else {})})
                 got = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
             except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError):
                 got = None

@@ -23,7 +23,8 @@ from functools import lru_cache
 
 from ..errors import Problem
 from . import problems_parts
-from .problems_catalogue import FIXES, MESSAGES
+from .problems_catalogue import MESSAGES
+from .problems_fixes import FIXES
 
 __all__ = ["NO_CHINESE", "fix_zh", "format_problem", "format_problems", "location_zh", "message_zh", "problem_kind",
            "problem_summary_zh", "problem_zh"]
