@@ -83,7 +83,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
     from ..io.scenarios import load_scenario
     from ..present.labels import BAND_ZH, COMPARISON_HEADERS
     from ..present.reports import comparison_report, write_report_files
-    from ..present.tables import decomposition_table, floats_for_people
+    from ..present.tables import decomposition_for_people, floats_for_people
 
     check_out(out, base, reform, data_path)
     sb, sr = load_scenario(base), load_scenario(reform)
@@ -114,7 +114,7 @@ def compare(base: Path, reform: Path, data_path: Path | None, year: int | None, 
         print_table(staff, "员工优秀名额：基准 → 改革 / staff 优秀 slots, base → reform")
     report = comparison_report(cmp, size=size)
     print_table(report.sheets["汇总 Summary"], "汇总 Summary")
-    print_table(decomposition_table(cmp), "分步分解 Sequential decomposition (order matters)")
+    print_table(decomposition_for_people(cmp, lang), "分步分解 Sequential decomposition (order matters)")
     with output_set(out, dict(report.manifest), base, reform, data_path) as tmp:
         write_report_files(report, tmp)
     click.echo(f"written: {out}/comparison.csv, comparison.xlsx, results_base.csv, results_reform.csv, manifest.json")

@@ -17,7 +17,17 @@ from ..analysis.fairness import METRICS as METRIC_ORDER
 from ..analysis.fairness import OPT_IN_METRICS as OPT_IN_ORDER
 from ..analysis.fairness import fairness_long
 from ..engine.result import Result
-from .labels import ALL_GROUPS, BAND_ZH, FLOAT_HEADERS, LABELS, METRICS, OPT_IN_METRICS, SYNTHETIC_NOTE, part_label
+from .labels import (
+    ALL_GROUPS,
+    BAND_ZH,
+    COMPARISON_HEADERS,
+    FLOAT_HEADERS,
+    LABELS,
+    METRICS,
+    OPT_IN_METRICS,
+    SYNTHETIC_NOTE,
+    part_label,
+)
 from .text import veto_text, why_column
 
 
@@ -119,6 +129,44 @@ def decomposition_table(comparison: Comparison) -> pd.DataFrame:
                             for parts in d["part"]])
     d["note"] = np.where(d["together"], "switched together: alone the first is not a valid rule set", "")
     return d.drop(columns="together")
+
+
+def decomposition_for_people(comparison: Comparison, lang: str = "zh", width: int = 44) -> pd.DataFrame:
+    """The decomposition as ``simkit compare`` prints it: each step's provisions in words (cut after ``width``
+    characters, with how many there are; the CSV and the workbook hold them whole), the units moving rank,
+    the mean rank change and the money moved.
+
+    >>> import simkit
+    >>> t = decomposition_for_people(simkit.compare("legacy_totals", "yiyang_2018_reform"))
+    >>> list(t.columns)
+    ['步骤', '变化部分', '名次变动单位数', '平均名次变动', '奖金变化合计(元)', '说明']
+    """
+    zh = lang == "zh"
+    d = comparison.decomposition
+    ind = comparison.base.data.indicators.set_index("indicator")
+    names = ind["name"].to_dict() if zh else ind["name_en"].fillna(ind["name"]).to_dict()
+
+    def words(parts: str) -> str:
+        each = [part_label(x, lang, names) for x in parts.split(" + ")]
+        text = " + ".join(each)
+        if len(text) <= width:
+            return text
+        more = "" if len(each) == 1 else f"（共{len(each)}项）" if zh else f" ({len(each)} provisions)"
+        return text[: width - 1] + "…" + more
+
+    note = ("同时改变：单独改变第一项不是有效的规则" if zh
+            else "switched together: alone the first is not a valid rule set")
+    out = pd.DataFrame({
+        "step": d["step"].to_numpy(), "part": [words(x) for x in d["part"]],
+        "rank_moves": d["rank_moves"].to_numpy(), "mean_abs_rank_change": d["mean_abs_rank_change"].round(2),
+        "payout_change_total": [f"{x:,.0f}" for x in d["payout_change_total"]],
+        "note": np.where(d["together"], note, ""),
+    })
+    if not zh:
+        return out.rename(columns={"step": "Step", "part": "What changes", "rank_moves": "Units moving rank",
+                                   "mean_abs_rank_change": "Mean rank change",
+                                   "payout_change_total": "Money moved (yuan)", "note": "Note"})
+    return out.rename(columns={k: COMPARISON_HEADERS[k] for k in out.columns})
 
 
 def comparison_summary(comparison: Comparison, lang: str = "zh") -> pd.DataFrame:

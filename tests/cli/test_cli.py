@@ -190,3 +190,12 @@ def test_fairness_tenure_adds_the_false_and_missed_accountability_rows(tmp_path)
     assert len(rows) == 1
     reform, stable = rows.iloc[0][["益阳2018改革方案", "改革方案·稳定版"]]
     assert stable < reform  # the stabilised rules hold fewer leaders accountable who are not at the bottom
+
+
+def test_compare_prints_the_decomposition_for_people(tmp_path):
+    res = CliRunner().invoke(main, ["compare", str(SCENARIOS / "legacy_totals.yaml"),
+                                    str(SCENARIOS / "yiyang_2018_reform.yaml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    section = res.output.split("分步分解")[1]
+    assert "结果运用·绩效奖金·奖金池" in section and "-40,490,000" in section  # in words, money with separators
+    assert "consequences.bonus.pool" not in section  # the machine path stays in the workbook's sheet
