@@ -148,13 +148,19 @@ def read_data(path: Path | None, *scenarios: Any) -> Any:
 
 
 def warn_missing(result: Any) -> None:
-    """Name every unit with values not reported and what the scenario's policy made of them."""
+    """Name every unit with values not reported and what the scenario's policy made of them; say when a pool is
+    not paid out whole."""
     from ..present.tables import missing_table
     from ..present.text import missing_warning
 
     text = missing_warning(missing_table(result))
     if text:
         click.echo(click.style(text, fg="yellow"), err=True)
+    from ..present.text import pool_warning
+
+    pool = pool_warning(result)
+    if pool:
+        click.echo(click.style(pool, fg="yellow"), err=True)
 
 
 def print_ranked(result: Any, lang: str) -> None:

@@ -104,6 +104,24 @@ def missing_warning(table: pd.DataFrame) -> str | None:
     return "\n".join(lines)
 
 
+def pool_warning(result: Result) -> str | None:
+    """A warning when a bonus pool is not paid out whole (every unit that could take more is held at its
+    base: vetoed under ``no_increase``, or paid nothing), in Chinese and English; None when it adds up.
+
+    >>> import simkit
+    >>> pool_warning(simkit.evaluate("yiyang_2018_reform")) is None
+    True
+    """
+    b = result.budget()
+    if b.get("pool") is None or b.get("difference") is None or abs(b["difference"]) < 1:
+        return None
+    left = -b["difference"]
+    return (f"警告：奖金池 {b['pool']:,.0f} 元未能全部发放，剩余 {left:,.0f} 元（能多得的单位都已按上限发放，如被否决"
+            f"且不得高于基数的单位）/ warning: the pool of {b['pool']:,.0f} yuan is not paid out whole; "
+            f"{left:,.0f} yuan are left (every unit that could take more is held at its limit, e.g. vetoed units "
+            "that may not exceed their base)")
+
+
 # ============================================================================================ explain
 def _places(a: int, b: int, zh: bool) -> str:
     if zh:

@@ -222,3 +222,18 @@ def test_what_it_takes_is_said_in_both_languages(reform_result):
     best = what_would_it_take(reform_result, "DTH", "gdp")
     assert what_it_takes_text(best) == "大通湖区：已是最高等次。"
     assert what_it_takes_text(best, "en") == "DTH: already in the best grade."
+
+
+def test_a_pool_nobody_can_take_is_stated_not_forced():
+    """One unit of base 500, vetoed under `no_increase`, and a pool of 501 yuan: it is paid 500 and the
+    warning says that 1 yuan is left."""
+    from simkit.present.text import pool_warning
+
+    from ..rules.test_consequences_properties import Spec, scenario
+
+    spec = Spec(units=(("U00", "G0", 1, 500),), values={"U00": (1.0, 1.0)}, vetoed=("U00",))
+    factor = {"优秀": 0.15, "良好": 0.1, "一般": 0.05, "较差": 0.0}
+    r = simkit.evaluate(scenario(factor, 501, 1, "all", "no_increase", False), spec.data(), 2018)
+    assert r.units["payout"].tolist() == [500]
+    text = pool_warning(r)
+    assert text is not None and "501" in text and "剩余 1 元" in text and "1 yuan are left" in text
