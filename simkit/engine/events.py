@@ -73,13 +73,13 @@ def unit_columns(arrays: EventArrays, t: int) -> dict[str, np.ndarray]:
     for k, source in enumerate(SOURCES):
         out[f"deduction_{SOURCE_CODES[source]}"] = arrays.by_source[:, t, k]
     out["event_deduction"] = arrays.total[:, t]
-    bound = []
-    for u in range(arrays.total.shape[0]):
-        hit = [SOURCE_CODES[s] for k, s in enumerate(SOURCES) if arrays.source_bound[u, t, k]]
-        if arrays.total_bound[u, t]:
-            hit.append("total")
-        bound.append(",".join(hit))
-    out["event_cap"] = np.array(bound, dtype=object)
+    # which caps bound, "audit,total" say: one string column per cap, joined (no loop over units)
+    flags = [*(arrays.source_bound[:, t, k] for k in range(len(SOURCES))), arrays.total_bound[:, t]]
+    codes = [*(SOURCE_CODES[s] for s in SOURCES), "total"]
+    joined = np.full(arrays.total.shape[0], "", dtype=object)
+    for flag, code in zip(flags, codes, strict=True):
+        joined = np.where(flag, joined + np.where(joined == "", "", ",") + code, joined)
+    out["event_cap"] = joined
     return out
 
 
