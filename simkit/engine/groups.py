@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import Problem
 from ..io.dataset import Dataset
@@ -27,11 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def keys_of(scenario: Scenario, data: Dataset) -> list[tuple[str, ...]]:
     """Per unit, the entries of ``groups`` it takes: its track's, then its group's (in that order)."""
     groups = scenario.groups or {}
-    out = []
-    for track, group in zip(data.units["track"], data.units["group"], strict=True):
-        keys = tuple(dict.fromkeys(k for k in (track, group) if k in groups))
-        out.append(keys)
-    return out
+    pairs = pd.MultiIndex.from_arrays([data.units["track"], data.units["group"]])
+    codes, distinct = pd.factorize(pairs)  # one decision per (track, group), not per unit
+    per_pair = [tuple(dict.fromkeys(k for k in pair if k in groups)) for pair in distinct]
+    return [per_pair[c] for c in codes]
 
 
 def merged_rules(scenario: Scenario, keys: Sequence[str]) -> dict[str, Any]:
@@ -82,11 +82,15 @@ def applicability(scenario: Scenario, data: Dataset, chains: Sequence[Sequence[s
     for key, entry in groups.items():
         for node in entry.own:
             owners.setdefault(node, set()).add(key)
+    distinct = list(dict.fromkeys(keys))  # units that take the same entries share a row
+    which = np.array([distinct.index(ks) for ks in keys], dtype=int) if len(distinct) > 1 else np.zeros(n_u, int)
+    rows = np.ones((len(distinct), n_l), dtype=bool)
     for j, chain in enumerate(chains):
         owned = [owners[n] for n in chain if n in owners]
-        for u, ks in enumerate(keys):
+        for d, ks in enumerate(distinct):
             if any(not (set(ks) & o) for o in owned) or any(n in groups[k].exclude for k in ks for n in chain):
-                ok[u, j] = False
+                rows[d, j] = False
+    ok[:] = rows[which]
     return ok
 
 
