@@ -8,7 +8,11 @@ years) build their own ``Inputs`` with every field stated; they never copy or pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +28,8 @@ from .components import year_values
 from .events import EventArrays, event_arrays
 from .scope import scoped_data
 from .tree import Tree, build_tree
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -141,12 +147,53 @@ def _rule_sets(scenario: Scenario, tree: Tree) -> tuple[RuleSet, ...]:
     return tuple(RuleSet(rule, np.array(idx)) for rule, idx in sets.values())
 
 
+_KEPT = 8  # plans (and league scenarios) kept per data set: those of the scenarios used on it most recently
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(data: Dataset, kind: str, of: tuple[object, ...], make: Callable[[], T]) -> T:
+    """``make()`` for the read-only objects ``of`` on the data set ``data``, made once while it is among the
+    ``_KEPT`` most recent of its ``kind`` (the data set keeps it, with ``of``, so that their ids stay theirs)."""
+    key = tuple(id(o) for o in of)
+    with _KEPT_LOCK:
+        store = data._cache.setdefault(("kept", kind), OrderedDict())
+        hit = store.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], of, strict=True)):
+            store.move_to_end(key)
+            return hit[1]
+    out = make()
+    with _KEPT_LOCK:
+        store[key] = (of, out)
+        while len(store) > _KEPT:
+            store.popitem(last=False)
+    return out
+
+
 def compile_plan(scenario: Scenario, data: Dataset) -> Plan:
     """Check the scenario against the data and lay out everything that does not depend on the year.
 
     The plan's data are the units the scenario evaluates (``scope``); with group rules (``groups``) the plan
-    holds one plan per profile of units (``profiles``).
+    holds one plan per profile of units (``profiles``).  Scenarios and data sets are read-only, so the same
+    scenario object on the same data set object gives the same plan, compiled once (``kept``; its arrays are
+    read-only).
     """
+    return kept(data, "plan", (scenario, data), lambda: _read_only(_compile_plan(scenario, data)))
+
+
+def _read_only(obj: T) -> T:
+    """``obj`` with every array of it (a plan and its parts, not its scenario or data) made read-only."""
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif isinstance(obj, tuple):
+        for item in obj:
+            _read_only(item)
+    elif is_dataclass(obj) and not isinstance(obj, type | Dataset):
+        for f in fields(obj):
+            _read_only(getattr(obj, f.name))
+    return obj
+
+
+def _compile_plan(scenario: Scenario, data: Dataset) -> Plan:
     where = where_of(scenario)
     data = scoped_data(scenario, data)
     tree = build_tree(scenario, data)

@@ -16,7 +16,7 @@ from ..errors import EvaluationError, Problem, RuleInputError, SimkitError
 from ..io.dataset import Dataset
 from ..schema.scenario import Scenario
 from .cascade import with_cascade
-from .compile import Inputs, Plan, check_year, compile_plan, inputs_of
+from .compile import Inputs, Plan, check_year, compile_plan, inputs_of, kept
 from .messages import cell_problems, issue_problems
 from .result import Result, stage_variables
 from .stages import (
@@ -153,7 +153,8 @@ def _with_leagues(result: Result, plan: Plan, t: int) -> Result:
 
     out = {}
     for table in tables:
-        variant = league_scenario(plan.scenario, table, plan.data.full)
+        variant = kept(plan.data.full, "league", (plan.scenario, table, plan.data.full),
+                       lambda table=table: league_scenario(plan.scenario, table, plan.data.full))
         vplan = compile_plan(variant, plan.data.full)
         sub = _evaluate(vplan, inputs_of(vplan), t, every=len(result.years) > 1)
         if sub is None:

@@ -259,7 +259,14 @@ class Scenario(Frozen):
     # ------------------------------------------------------------------ rules per indicator
     def rule_for(self, path: tuple[str, ...]) -> ResolvedRule:
         """The complete rule of a leaf, given the node ids from its first-level ancestor down to it."""
-        merged = self.defaults.model_dump(exclude_none=True, by_alias=True)
+        # The deepest rule that gives a field wins, field by field (each field whole): the validated parts as they
+        # are, without dumping and validating them again.
+        parts = [self.defaults, *(self.indicators[node] for node in path if node in self.indicators)]
+        chosen = {name: next((v for v in (getattr(p, name) for p in reversed(parts)) if v is not None), None)
+                  for name in ResolvedRule.model_fields}
+        if all(v is not None for v in chosen.values()):
+            return ResolvedRule.model_construct(**{**chosen, "measures": dict(chosen["measures"])})
+        merged = self.defaults.model_dump(exclude_none=True, by_alias=True)  # a field no rule gives: its error
         for node in path:
             if node in self.indicators:
                 merged.update(self.indicators[node].model_dump(exclude_none=True, by_alias=True))
