@@ -123,7 +123,7 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
     x = x[..., lo : max(t_data) + 1]
     assigned = inputs.assigned[..., lo : max(t_data) + 1]
     ts = [t - lo for t in t_data]
-    gaps = plan.tree.applicable[..., None] & np.isnan(x)  # values not reported (cells that apply)
+    gaps = plan.tree.applicable[..., None] & np.isnan(x[..., ts])  # evaluated years' values not reported
     if plan.missing.max_years.any():  # previous_year: carry the last reported value forward
         x = carry_forward(x, plan.missing.max_years)
     d, u, n_l, _ = x.shape
@@ -143,13 +143,20 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
                             plan.direction[idx][:, None], plan.years[lo : lo + x.shape[-1]])
         # a year before the rules' history is an error; a gap in the history is a missing cell (policy)
         too_early = np.array([t < rs.lag + (rule.target.min_span if needs else 0) for t in t_data])[:, None, None]
+        x_k = x[:, :, idx, :]  # the rule set's leaves (a copy), read by every measure of its blend
+        blend = np.zeros((*shape[:-1], len(idx)))  # its leaves' blend (rule sets partition the leaves)
         for name, w in rule.measures.items():
-            series, bad = MEASURES[name](x[:, :, idx, :])  # (D, U, k, T)
+            series, bad = MEASURES[name](x_k)  # (D, U, k, T)
             ser = np.moveaxis(series, 1, 2)  # (D, k, U, T): units next to years for target rules
             q = np.stack([np.moveaxis(compute_target(rule.target, ser, ty, ctx), 1, 2) for ty in ts], axis=1)
-            m = np.where(app_k, np.stack([series[..., ty] for ty in ts], axis=1), np.nan)  # (D, Y, U, k)
-            used_bad = np.stack([bad[..., ty] | bad[..., list(rule.target.window(ty))].any(axis=-1) for ty in ts],
-                                axis=1) & app_k
+            m = np.stack([series[..., ty] for ty in ts], axis=1)  # (D, Y, U, k), NaN where a leaf does not apply
+            np.copyto(m, np.nan, where=~app_k)
+            if bad.any():  # a zero or negative base in some year read (a level or increment has none)
+                used_bad = np.stack([bad[..., ty] | bad[..., list(rule.target.window(ty))].any(axis=-1)
+                                     for ty in ts], axis=1)
+                used_bad &= app_k
+            else:
+                used_bad = np.zeros(m.shape, dtype=bool)
             if rule.nonpositive_base == "error" and used_bad.any():
                 issues.append(Issue("base", ri, name, used_bad))
                 m = np.where(used_bad, np.nan, m)
@@ -169,10 +176,12 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
                 parts[0][..., idx, k] = m_used
                 parts[1][..., idx, k] = q
                 parts[2][..., idx, k] = s
-            share[..., idx] += w * s  # NaN in any part makes the blend missing
-    share = np.where(app, share, np.nan)
-    share, filled, penalty, excluded = _missing_cells(plan, share, issues, gaps[..., ts].transpose(0, 3, 1, 2))
-    value = np.where(app, np.stack([x[..., ty] for ty in ts], axis=1), np.nan)
+            blend += w * s  # NaN in any part makes the blend missing
+        share[..., idx] = blend
+    np.copyto(share, np.nan, where=~app)  # in place: share is this stage's own array
+    share, filled, penalty, excluded = _missing_cells(plan, share, issues, gaps.transpose(0, 3, 1, 2))
+    value = np.stack([x[..., ty] for ty in ts], axis=1).astype(float, copy=False)
+    np.copyto(value, np.nan, where=~app)
     measured, target, part_share = parts if parts is not None else (None, None, None)
     return LeafStage(value, share, measures, weight, measured, target, part_share, tuple(issues), filled, penalty,
                      excluded)
@@ -185,6 +194,12 @@ def _missing_cells(plan: Plan, share: np.ndarray, issues: list[Issue], gaps: np.
     ``gaps`` (D, Y, U, L) marks the evaluated years' values not reported."""
     mp = plan.missing
     missing = plan.tree.applicable & np.isnan(share)
+    if not missing.any():  # nothing to fill (every cell of a projection's simulated years): the same arrays
+        points = np.where(np.where(mp.max_years > 0, mp.then, mp.code) == PENALTY, mp.penalty, 0.0)
+        if not np.signbit(points).any():  # no −0 point: the penalty is +0 everywhere, as the sum gives
+            filled = np.zeros(share.shape, dtype=np.int8)
+            filled[gaps] = PREVIOUS  # reported late: carried forward and scored
+            return share, filled, np.zeros(share.shape[:-1]), np.zeros(share.shape[:-1], dtype=bool)
     for issue in issues:  # an error, or left out and reported by the caller: not a missing value
         rs = plan.rule_sets[issue.rule_set]
         hit = np.zeros(share.shape, dtype=bool)

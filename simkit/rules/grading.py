@@ -204,6 +204,19 @@ def _assign(score: np.ndarray, rank_lo: np.ndarray, rank_hi: np.ndarray, group_c
         vetoed.any(axis=1) if forced or best_allowed > 0 else np.zeros(b, dtype=bool)
     if not general.any():
         return _grades_by_place(rank_lo, rank_hi, ranked, groups, grading, bottom, top, fallback)
+    if by_place:
+        # Grades are given group by group: in a draw with a vetoed unit, only its group needs the general
+        # procedure; the other groups go by place (the same grades).  Run the general one on those groups' units.
+        hit = groups.count(vetoed[general]).any(axis=0)[groups.index]  # (units,): a group with a vetoed unit
+        if not hit.all():
+            out = _grades_by_place(rank_lo, rank_hi, ranked, groups, grading, bottom, top, fallback)
+            if hit.any():
+                rows = np.flatnonzero(general)
+                cols = np.flatnonzero(hit)
+                sub = np.ix_(rows, cols)
+                out[sub] = _assign(score[sub], rank_lo[sub], rank_hi[sub], np.asarray(group_codes)[cols], grading,
+                                   vetoed[sub], veto, by_place=False)
+            return out
     if not general.all():
         out[~general] = _grades_by_place(rank_lo[~general], rank_hi[~general], ranked[~general], groups, grading,
                                          bottom, top, fallback)

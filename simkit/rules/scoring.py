@@ -72,9 +72,17 @@ def _rank(v: Array, groups: Array) -> Array:
 # --------------------------------------------------------------------------------------------- rules
 def completion_ratio(m: Array, q: Array, d: Array, lower: str = "inverse") -> Array:
     """The completion ratio of m against target q in direction d (see ``Completion``)."""
+    m, q = np.asarray(m, dtype=float), np.asarray(q, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = 1.0 + d * (m - q) / np.abs(q)
-        if lower == "inverse":
+        # 1 + d·(m − q)/|q|, computed in place (the same digits as that expression)
+        gap = np.asarray(np.subtract(m, q))  # (an array even for scalars: written into below)
+        if gap.shape != np.broadcast_shapes(gap.shape, np.shape(d)):
+            gap = d * gap
+        else:
+            np.multiply(d, gap, out=gap)
+        np.divide(gap, np.abs(q), out=gap)
+        np.add(1.0, gap, out=gap)
+        if lower == "inverse" and (np.asarray(d) < 0).any():  # no lower-is-better cell: nothing to replace
             inv = np.where(m > 0, q / np.where(m > 0, m, 1.0), np.inf)
             gap = np.where((d < 0) & (q > 0), inv, gap)
     return np.where(np.isnan(m) | np.isnan(q), np.nan, gap)
@@ -92,8 +100,9 @@ def _completion(p: Completion, m: Array, q: Array, d: Array, groups: Array) -> A
     share = np.clip(r, p.floor, p.cap)
     if p.threshold is not None:
         share = np.where(r < p.threshold, 0.0, share)
-    met = d * (m - q) >= 0
-    share = np.where(zero, np.where(met, 1.0, p.floor), share)
+    if zero.any():  # else the replacement below changes nothing
+        met = d * (m - q) >= 0
+        share = np.where(zero, np.where(met, 1.0, p.floor), share)
     return np.where(np.isnan(m), np.nan, share)
 
 

@@ -45,15 +45,41 @@ def _small_codes(index: Array, n_groups: int) -> Array:
     return index.astype(np.intp)
 
 
+def _small_key(k: Array) -> Array:
+    """A float key whose finite values are whole numbers less than 65,533 apart (ranks, places) as uint16 codes
+    in the same order, with the same ties (−inf first, +inf then NaN last, as numpy sorts them), so that a
+    stable sort by it is a radix sort; else the key itself."""
+    if k.dtype.kind != "f" or k.size < 1024 or k.ndim == 0:
+        return k
+    row = k.reshape(-1, k.shape[-1])[0]
+    if not np.array_equal(row, np.floor(row), equal_nan=True):  # the common case of a fractional key: one row
+        return k
+    finite = np.isfinite(k)
+    if not finite.any():
+        return k
+    lo, hi = k.min(where=finite, initial=np.inf), k.max(where=finite, initial=-np.inf)
+    if hi - lo > 65532 or max(-lo, hi) >= 2.0**52 or not np.array_equal(k[finite], np.floor(k[finite])):
+        return k
+    codes = np.empty(k.shape, dtype=np.uint16)
+    np.subtract(k, lo - 1.0, out=codes, where=finite, casting="unsafe")  # 1 … 65533, exact
+    codes[k == -np.inf] = 0
+    codes[k == np.inf] = 65534
+    codes[np.isnan(k)] = 65535
+    return codes
+
+
 def _argsort(keys: Sequence[Array], stable: bool) -> Array:
     """argsort along the last axis by several keys (the first most significant), ties in input order.  The keys
-    broadcast together; a key without the leading axes (the same in every row) is sorted once."""
+    broadcast together; a key without the leading axes (the same in every row) is sorted once.  Keys of whole
+    numbers are sorted by their ``_small_key`` codes (a radix sort; the same order)."""
     shape = np.broadcast_shapes(*(k.shape for k in keys))
-    order = np.argsort(keys[-1], axis=-1, kind="stable" if stable or len(keys) > 1 else None)
+    stable_first = stable or len(keys) > 1
+    last = _small_key(keys[-1]) if stable_first else keys[-1]
+    order = np.argsort(last, axis=-1, kind="stable" if stable_first else None)
     if order.shape != shape:
         order = np.broadcast_to(order, shape).copy()
     for k in reversed(keys[:-1]):  # least significant key first, each later pass stable
-        kk = np.take_along_axis(np.broadcast_to(k, shape), order, axis=-1)
+        kk = np.take_along_axis(np.broadcast_to(_small_key(k), shape), order, axis=-1)
         order = np.take_along_axis(order, np.argsort(kk, axis=-1, kind="stable"), axis=-1)
     return order
 

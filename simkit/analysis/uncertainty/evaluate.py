@@ -57,6 +57,8 @@ MAX_COMBINATIONS = 512
 NOISE_BLOCK = 64 * 2**20
 #: Bytes of noise factors and values handled at once when a block's noise is applied (stays in the CPU's cache).
 FUSE_BYTES = 2**19
+#: Draws per block without noise at least, however many units (fewer: the per-block overhead shows).
+CACHE_MIN_DRAWS = 16
 
 
 @dataclass(frozen=True)
@@ -433,7 +435,9 @@ class UncertaintyProblem:
             return k if k <= fit else fit // seeded * seeded
         n_nodes = max(len(c.plan.tree.nodes) for c in self.combos.values())
         ties = any(c.plan.scenario.ranking.tie_break for c in self.combos.values())
-        cache = int(np.clip(2e6 // (8 * self.n_units * (n_nodes if ties else 1)), 256, 16384))
+        # At least CACHE_MIN_DRAWS: with many units a block of 256 draws holds arrays of tens of MB, whose
+        # sorts, gathers and histograms run out of cache (30,000 units: 2.3x the CPU per draw of 16 draws).
+        cache = int(np.clip(2e6 // (8 * self.n_units * (n_nodes if ties else 1)), CACHE_MIN_DRAWS, 16384))
         return max(1, min(cache, fit))
 
     # ------------------------------------------------------------------ evaluation of a block of draws

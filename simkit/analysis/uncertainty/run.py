@@ -22,6 +22,8 @@ from .spec import SPEC_SOURCE, UncertaintySpec, as_spec
 
 #: The default memory budget: this share of the machine's memory.
 MEMORY_SHARE = 0.25
+#: Noise coordinates per draw (bytes) above which a noisy run uses one thread by default (see run_uncertainty).
+NOISY_ONE_THREAD_BYTES = 2**20
 #: Blocks in flight per worker: one running, one queued (keeps every worker busy, bounds memory).
 IN_FLIGHT = 2
 
@@ -172,7 +174,8 @@ def run_uncertainty(scenario: Scenario, data: Dataset | None = None,
       ``chunk_size``: draws per block instead (default: from ``memory``); results do not depend on either;
     - ``client``: a dask.distributed ``Client``: blocks run on its workers, with identical results;
     - ``workers``: without a client, blocks run on this many threads (numpy releases the GIL in its array
-      work); default: the number of CPUs (at most 8); 1 = one after the other.  Results do not depend on it;
+      work); default: the number of CPUs (at most 8), but one for data noise of more than a megabyte a draw
+      (``NOISY_ONE_THREAD_BYTES``); 1 = one after the other.  Results do not depend on it;
     - ``payout_sample``: payout quantiles use the first this many draws (means use every draw).
 
     >>> import simkit
@@ -186,6 +189,11 @@ def run_uncertainty(scenario: Scenario, data: Dataset | None = None,
                        payout_sample=int(payout_sample), progress=bool(progress))
     problem = UncertaintyProblem(scenario, data, spec, year)
     n_threads = min(os.cpu_count() or 1, 8) if workers is None else max(int(workers), 1)
+    if workers is None and problem.noise is not None and 8 * len(problem._noise_cells) > NOISY_ONE_THREAD_BYTES:
+        # A noisy draw streams its cells through memory: past about a megabyte a draw, two threads share the
+        # memory bandwidth and the caches and each runs at half speed or less (3,000 units: 2.3x the CPU, and
+        # slower on the clock, than one thread), so the default is then one thread.
+        n_threads = 1
     if client is not None:
         n_threads = max(sum(client.nthreads().values()), 1)
     step = block_size(problem, options, n_threads)
