@@ -368,9 +368,10 @@ class CellGrowth:
         >>> round(float(out[0, 0, 0]), 6)
         110.0
         """
-        g = eps[:, self.cells]
-        if (self.cells < 0).any():
-            g = np.where(self.cells >= 0, g, 0.0)
+        g = eps[:, self.cells]  # a new array
+        none = self.cells < 0
+        if none.any():
+            np.copyto(g, 0.0, where=none)
         # In place, in the order μ + σ·ε + c: the same digits as that expression.
         np.multiply(self.sd, g, out=g)
         np.add(self.mu, g, out=g)
