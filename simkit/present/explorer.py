@@ -54,20 +54,12 @@ from ..io.scenarios import load_scenario, shipped_scenarios
 from ..io.write import write_text
 from ..schema import levers
 from ..schema.scenario import Scenario
+from .explorer_parts import CHARTS, chart_figure, describe, levers_for
 from .labels import LABELS, SYNTHETIC_NOTE
 from .tables import ranked_table
 from .webparts import CSS, budget_html, fmt_error, problem, ranking_html, web_font_css
 
 __all__ = ["CHARTS", "Explorer"]
-
-#: The explorer's charts: key → tab title (drawn by ``Explorer.figure`` with ``simkit.plots``).
-CHARTS: dict[str, str] = {
-    "ranking": "排名 Ranking",
-    "bump": "名次变化 Shifts",
-    "payouts": "奖金 Payouts",
-    "waterfall": "得分构成 Build-up",
-    "grades": "等次 Grades",
-}
 
 _STYLE = {"description_width": "170px"}
 
@@ -384,52 +376,23 @@ class Explorer:
         return next((at[n] for n in level1 if n in at), places[0][1])
 
     # ---------------------------------------------------------------------------------------------- scenario
+    def moved(self) -> list[tuple[str, str | None, float, float]]:
+        """The controls moved away from the picked scenario: (kind, node or grade, as shipped, now)."""
+        out = [("weight", n, self._weights0[n], float(s.value)) for n, s in self.weight_sliders.items()]
+        out += [("uplift", None, self._uplift0, float(self.uplift.value))] * bool(self._uplift_at)
+        out += [("blend", None, self._blend0, float(self.blend.value))] * bool(self._blend_at)
+        out += [("quota", g, self._quotas0[g], float(s.value)) for g, s in self.quota_sliders.items()]
+        out += [("float", g, self._floats0[g], float(s.value)) for g, s in self.float_sliders.items()]
+        return [m for m in out if abs(m[3] - m[2]) > 1e-9]
+
     def changes(self) -> tuple[list[levers.Lever], list[str]]:
         """The levers the controls ask for (only what differs from the picked scenario), and notes on them."""
-        out: list[levers.Lever] = []
-        notes: list[str] = []
-        values = {n: float(s.value) for n, s in self.weight_sliders.items()}
-        if any(abs(values[n] - self._weights0[n]) > 1e-9 for n in values):
-            total = float(self.base.total)
-            s = sum(values.values())
-            scale = self.base.weights.mode == "points" and self.autoscale.value and abs(s - total) > 1e-9
-            if scale:
-                if s <= 0:
-                    raise SimkitError([problem("weights.values", "every first-level weight is 0",
-                                                "give at least one first-level indicator some points")])
-                listed = ", ".join(f"{n} {v * total / s:.2f}" for n, v in values.items())
-                notes.append(f"权重合计{s:g}分，已按比例折算为{total:g}分 / weights add up to {s:g}, scaled to "
-                             f"{total:g}: {listed}")
-            out.append(levers.SetPoints(points=values, scale=scale))
-        if self._uplift_at and abs(self.uplift.value - self._uplift0) > 1e-9:
-            out.append(levers.SetUplift(value=float(self.uplift.value)))
-        if self._blend_at and abs(self.blend.value - self._blend0) > 1e-9:
-            out.append(levers.SetBlend(growth=float(self.blend.value)))
-        for g, slider in self.quota_sliders.items():
-            if abs(slider.value - self._quotas0[g]) > 1e-9:
-                out.append(levers.SetQuota(grade=g, share=float(slider.value)))
-        for g, slider in self.float_sliders.items():
-            if abs(slider.value - self._floats0[g]) > 1e-9:
-                out.append(levers.SetFloat(grade=g, factor=float(slider.value)))
-        return out, notes
+        return levers_for(self.moved(), {n: float(s.value) for n, s in self.weight_sliders.items()}, self.base,
+                          bool(self.autoscale.value))
 
     def describe_changes(self) -> list[str]:
         """The controls moved away from the picked scenario, in words (Chinese with English)."""
-        out = []
-        for n, s in self.weight_sliders.items():
-            if abs(s.value - self._weights0[n]) > 1e-9:
-                out.append(f"权重 weight {n}: {self._weights0[n]:g} → {s.value:g}")
-        if self._uplift_at and abs(self.uplift.value - self._uplift0) > 1e-9:
-            out.append(f"目标上浮 uplift: {self._uplift0:.0%} → {self.uplift.value:.0%}")
-        if self._blend_at and abs(self.blend.value - self._blend0) > 1e-9:
-            out.append(f"增速占比 growth share: {self._blend0:.0%} → {self.blend.value:.0%}")
-        for g, s in self.quota_sliders.items():
-            if abs(s.value - self._quotas0[g]) > 1e-9:
-                out.append(f"{g}比例 share: {self._quotas0[g]:.0%} → {s.value:.0%}")
-        for g, s in self.float_sliders.items():
-            if abs(s.value - self._floats0[g]) > 1e-9:
-                out.append(f"{g}浮动 float: {self._floats0[g]:+.0%} → {s.value:+.0%}")
-        return out
+        return describe(self.moved())
 
     def build_scenario(self) -> Scenario:
         """The scenario the controls describe (the picked one, overridden); raises what the library raises."""
@@ -533,21 +496,8 @@ class Explorer:
     # ---------------------------------------------------------------------------------------------- charts
     def figure(self, key: str) -> Any:
         """The matplotlib Figure behind a chart tab (``CHARTS`` keys), for the current setting."""
-        from . import plots
-
-        r, group, lang = self.result, self.group_picker.value, self.lang
-        if key == "ranking":
-            return plots.ranking_figure(r, group=group, lang=lang)
-        if key == "bump":
-            labels = ["原方案 as shipped", "调整后 adjusted"] if lang == "zh" else ["as shipped", "adjusted"]
-            return plots.bump_chart(self.base_result, r, group=group, lang=lang, labels=labels)
-        if key == "payouts":
-            return plots.payouts_figure(r, group=group, lang=lang)
-        if key == "waterfall":
-            return plots.waterfall_figure(r, self.unit_picker.value or self._top_unit(), lang=lang)
-        if key == "grades":
-            return plots.grades_figure(r, lang=lang)
-        raise ValueError(f"no chart called {key!r}; the charts are: {', '.join(CHARTS)}")
+        return chart_figure(key, self.result, self.base_result, self.group_picker.value,
+                            self.unit_picker.value or self._top_unit(), self.lang)
 
     def render_chart(self, key: str) -> None:
         """Draw one chart into its image now (hidden charts are otherwise drawn when their tab is opened)."""
