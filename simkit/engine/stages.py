@@ -139,11 +139,13 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
         idx, rule = rs.leaves, rs.rule
         needs = rule.scoring.needs_target
         app_k = app[:, idx]
-        ctx = TargetContext(np.moveaxis(assigned[:, idx, :], 0, 1), plan.group_codes,
+        run = _as_run(idx)  # a run of leaves is read as a view, not copied
+        ctx = TargetContext(np.moveaxis(assigned[:, run, :], 0, 1), plan.group_codes,
                             plan.direction[idx][:, None], plan.years[lo : lo + x.shape[-1]])
         # a year before the rules' history is an error; a gap in the history is a missing cell (policy)
         too_early = np.array([t < rs.lag + (rule.target.min_span if needs else 0) for t in t_data])[:, None, None]
-        x_k = x[:, :, idx, :]  # the rule set's leaves (a copy), read by every measure of its blend
+        # the rule set's leaves, read by every measure of its blend: copied (contiguous) for a blend of measures
+        x_k = x[:, :, run, :] if len(rule.measures) == 1 else x[:, :, idx, :]
         blend = np.zeros((*shape[:-1], len(idx)))  # its leaves' blend (rule sets partition the leaves)
         for name, w in rule.measures.items():
             series, bad = MEASURES[name](x_k)  # (D, U, k, T)
@@ -185,6 +187,17 @@ def leaf_stage(plan: Plan, inputs: Inputs, ts: Sequence[int], *, detail: bool = 
     measured, target, part_share = parts if parts is not None else (None, None, None)
     return LeafStage(value, share, measures, weight, measured, target, part_share, tuple(issues), filled, penalty,
                      excluded)
+
+
+def _as_run(idx: np.ndarray) -> np.ndarray | slice:
+    """Leaf indices as a slice when they are a run (``a, a+1, …, b``): indexing then gives a view, not a copy.
+
+    >>> _as_run(np.array([2, 3, 4])), _as_run(np.array([0, 2]))
+    (slice(2, 5, None), array([0, 2]))
+    """
+    if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 def _missing_cells(plan: Plan, share: np.ndarray, issues: list[Issue], gaps: np.ndarray,

@@ -461,6 +461,46 @@ def test_the_chunking_never_changes_the_numbers(data, reform, six):
     assert np.array_equal(held[0].tracked["x"].target["level"], held[1].tracked["x"].target["level"])
 
 
+def test_the_leaf_stage_in_blocks_of_years_gives_the_numbers_of_one_call(data, reform, six, monkeypatch):
+    """``paths.year_blocks`` splits the leaf stage into blocks of years (one year each at LEAF_CELLS = 1): every
+    variable, tracked array and left-out cell is the same as with one call over every year, with and without
+    behaviour, and with a cell left out on one path."""
+    from simkit.analysis.dynamics import paths as paths_module
+
+    sc = rule({"rule": "baseline", "years": 1, "uplift": 0.05}, {"rule": "completion", "cap": 1.2})
+    cases = [(reform, data, {"years": 4, "paths": 60, "seed": 2}),
+             (ratchet(0.5, 0.3), six, {"years": 4, "paths": 40, "seed": 1,
+                                       "behaviour": [EffortResponse(), HoldBack()]}),
+             (sc, six, {"years": 3, "paths": 20, "seed": 1, "drift": {("U0", "x"): -400.0},
+                        "volatility": {("U0", "x"): 150.0}})]
+    for scenario, d, kw in cases:
+        got = []
+        for cells in (1 << 40, 1):
+            monkeypatch.setattr(paths_module, "LEAF_CELLS", cells)
+            with np.errstate(over="ignore"):
+                got.append(project(scenario, d, **kw))
+        one, blocks = got
+        assert len(paths_module.year_blocks(1, one_part(one), kw["years"])) == kw["years"]  # LEAF_CELLS = 1
+        for name, arr in one.result.variables.items():
+            assert np.array_equal(arr, blocks.result[name], equal_nan=True), (scenario.name, name)
+        for ind, tr in one.tracked.items():
+            other = blocks.tracked[ind]
+            assert np.array_equal(tr.value, other.value, equal_nan=True)
+            assert np.array_equal(tr.share, other.share, equal_nan=True)
+            for m in tr.target:
+                assert np.array_equal(tr.target[m], other.target[m], equal_nan=True)
+                assert np.array_equal(tr.measured[m], other.measured[m], equal_nan=True)
+        assert one.issues.equals(blocks.issues)
+    assert len(got[0].issues) == 2  # the degenerate case did leave cells out (in 2020 and 2021)
+
+
+def one_part(p):
+    """Something with the shape ``year_blocks`` reads: the projection's inputs (units, leaves, years)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(inputs=SimpleNamespace(values=p.result.inputs.values))
+
+
 def test_a_degenerate_cell_on_one_path_is_left_out_and_reported(six):
     """On one path of twenty, U0's x collapses to 0 in 2019, so its 2020 target (last year's value + 5%) is 0,
     which completion cannot score: the projection goes on, leaves that cell out and says so."""

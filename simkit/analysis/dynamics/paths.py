@@ -56,6 +56,8 @@ _MEASURE_BYTES = 56
 _CELL_BYTES = 24
 _DETAIL_BYTES = 24
 _UNIT_BYTES = 256
+#: Cells (draws × years × units × leaves) of one leaf-stage call at most (``year_blocks``): 8 MiB per float array.
+LEAF_CELLS = 1 << 20
 
 
 def default_memory() -> int:
@@ -308,12 +310,13 @@ def _draws(blocks: dict[int, Block], segments: Sequence[tuple[int, int, int]], y
 
 
 def _record(out: Chunk, part: Part, kind: str, measure: str, message: str, mask: np.ndarray,
-            leaves: np.ndarray) -> None:
-    """Count the paths of each (year, unit, leaf) cell of ``mask`` (b, Y, U_p, k) that was left out."""
+            leaves: np.ndarray, year0: int = 0) -> None:
+    """Count the paths of each (year, unit, leaf) cell of ``mask`` (b, Y, U_p, k) that was left out (its years
+    from projected year ``year0`` on)."""
     out.affected |= mask.any(axis=(1, 2, 3))
     counts = mask.sum(axis=0)
     for y, u, j in zip(*np.nonzero(counts), strict=True):
-        out.left_out.append((kind, measure, message, int(y), int(part.units[u]),
+        out.left_out.append((kind, measure, message, year0 + int(y), int(part.units[u]),
                              part.plan.tree.leaves[leaves[j]], int(counts[y, u, j])))
 
 
@@ -343,8 +346,45 @@ def _refusing(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: C
 
 def _draw_rows(leaf: LeafStage, rows: np.ndarray) -> LeafStage:
     """The leaf stage of some draws only (what the totals read: values and shares)."""
+    def rows_of(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else a[rows]
+
     return replace(leaf, value=leaf.value[rows], share=leaf.share[rows], measured=None, target=None,
-                   part_share=None, issues=())
+                   part_share=None, issues=(), filled=None, penalty=rows_of(leaf.penalty),
+                   excluded=rows_of(leaf.excluded))
+
+
+def year_blocks(b: int, part: Part, years: int) -> list[slice]:
+    """The projected years' leaf stage, in blocks of years of at most ``LEAF_CELLS`` cells (at least a year):
+    its many temporary arrays then stay in the processor's cache, where one call over every year of 30,000
+    units would stream each of them through memory.  A leaf's share in a year reads only that year's values and
+    the years before, so the blocks give the numbers of one call over every year.
+
+    >>> from types import SimpleNamespace as NS
+    >>> year_blocks(1, NS(inputs=NS(values=np.empty((3000, 30, 18)))), 10)[:2]
+    [slice(0, 2, None), slice(2, 4, None)]
+    """
+    u, n_l = part.inputs.values.shape[:2]
+    per = max(1, LEAF_CELLS // max(b * u * n_l, 1))
+    return [slice(a, min(a + per, years)) for a in range(0, years, per)]
+
+
+def _for_totals(leaf: LeafStage) -> LeafStage:
+    """What the totals read of a leaf stage: values, shares and the missing-data policy's points and exclusions."""
+    return replace(leaf, measured=None, target=None, part_share=None, issues=(), filled=None)
+
+
+def _joined(pieces: Sequence[LeafStage]) -> LeafStage:
+    """Leaf stages of consecutive blocks of years as one (what the totals read)."""
+    if len(pieces) == 1:
+        return pieces[0]
+
+    def cat(name: str) -> np.ndarray | None:
+        arrays = [getattr(q, name) for q in pieces]
+        return None if arrays[0] is None else np.concatenate(arrays, axis=1)
+
+    return replace(pieces[0], value=cat("value"), share=cat("share"), penalty=cat("penalty"),
+                   excluded=cat("excluded"))
 
 
 def _totals(part: Part, inputs: Inputs, leaf: LeafStage, ts: list[int], out: Chunk, odd: np.ndarray,
@@ -448,22 +488,28 @@ def evaluate_chunk(s: Setup, blocks: dict[int, Block], segments: Sequence[tuple[
     totals = []
     for k, p in enumerate(s.parts):
         detail = p.detail and not s.behaviour and p.tracked is None
-        leaf = leaf_stage(p.plan, inputs[k], ts, detail=detail)
-        if detail:
-            _keep_tracked(s, k, p.plan, leaf, slice(None), out)
-        elif p.tracked is not None and not s.behaviour:
-            d = p.tracked
-            x = xs[k][:, :, d.leaves, :]
-            d_inputs = Inputs(x, d.inputs.assigned, d.inputs.bonus, d.inputs.deduction, d.inputs.veto,
-                              d.inputs.veto_reason)
-            _keep_tracked(s, k, d.plan, leaf_stage(d.plan, d_inputs, ts), slice(None), out)
         odd = np.zeros(b, dtype=bool)
-        for issue in leaf.issues:
-            mask = issue_mask(issue, leaf)
-            odd |= mask.any(axis=(1, 2, 3))
-            _record(out, p, issue.kind, issue.measure, issue.message, mask, p.plan.rule_sets[issue.rule_set].leaves)
-        totals.append(_totals(p, inputs[k], leaf, ts, out, odd))
-        del leaf
+        pieces = []
+        for ys in year_blocks(b, p, ny):
+            tb = ts[ys]
+            leaf = leaf_stage(p.plan, inputs[k], tb, detail=detail)
+            if detail:
+                _keep_tracked(s, k, p.plan, leaf, ys, out)
+            elif p.tracked is not None and not s.behaviour:
+                d = p.tracked
+                x = xs[k][:, :, d.leaves, :]
+                d_inputs = Inputs(x, d.inputs.assigned, d.inputs.bonus, d.inputs.deduction, d.inputs.veto,
+                                  d.inputs.veto_reason)
+                _keep_tracked(s, k, d.plan, leaf_stage(d.plan, d_inputs, tb), ys, out)
+            for issue in leaf.issues:
+                mask = issue_mask(issue, leaf)
+                odd |= mask.any(axis=(1, 2, 3))
+                _record(out, p, issue.kind, issue.measure, issue.message, mask,
+                        p.plan.rule_sets[issue.rule_set].leaves, ys.start)
+            pieces.append(_for_totals(leaf))
+            del leaf
+        totals.append(_totals(p, inputs[k], _joined(pieces), ts, out, odd))
+        del pieces
     xs.clear()
     full = _assemble(s.plan, s.parts, totals, shape)
     del totals

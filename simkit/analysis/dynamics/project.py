@@ -44,6 +44,7 @@ from .paths import (
     per_path_bytes,
     projected_inputs,
 )
+from .store import PathStore
 
 
 # ======================================================================================== assumptions
@@ -326,7 +327,8 @@ def project(scenario: Scenario, data: Dataset | None = None, *, years: int = 10,
     ``units``: only these unit ids or groups.  ``track``: indicators whose values and targets are kept per path
     (default ``gdp`` if scored, else the first leaf).  ``split``: evaluate each track with its own leaves (the
     same numbers, faster).  ``memory``: bytes of working memory (default ``paths.default_memory()``); it
-    decides how many paths are evaluated at once, never the numbers.  The same seed gives the same numbers.
+    decides how many paths are evaluated at once, and an outcome larger than it is kept in a temporary file,
+    memory-mapped (``store.PathStore``), never the numbers.  The same seed gives the same numbers.
 
     >>> import simkit
     >>> p = project(simkit.load_scenario("yiyang_2018_reform"), years=2, paths=20, seed=1, units=["区县市"])
@@ -438,7 +440,8 @@ def _project(scenario: Scenario, data: Dataset, opts: Options) -> Projection:
 @dataclass
 class _Collected:
     """Every chunk's outputs, put together: variables and tracked arrays over all paths, the cells left out
-    (counted over paths), the paths with any, and the money's base and budget."""
+    (counted over paths), the paths with any, the money's base and budget, and whether the arrays over all paths
+    were larger than the budget and so are kept in a temporary file (``store.PathStore``)."""
 
     variables: dict[str, np.ndarray] = field(default_factory=dict)
     tracked: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -446,6 +449,7 @@ class _Collected:
     affected: int = 0
     base: np.ndarray | None = None
     budget: float | None = None
+    spilled: bool = False
 
 
 def _run(setup: Setup, opts: Options, per_path: int, memory: int) -> _Collected:
@@ -460,26 +464,25 @@ def _run(setup: Setup, opts: Options, per_path: int, memory: int) -> _Collected:
     blocks = {k: Block(opts.seed, k, min(BLOCK, opts.paths - k * BLOCK), opts.years, setup.growth.n_cells,
                        setup.growth.shock_sd, keep=keep) for k in range(-(-opts.paths // BLOCK))}
     got = _Collected()
+    store = PathStore(opts.paths, memory)
     row = 0
     for segments in plan_chunks:
         out = evaluate_chunk(setup, blocks, segments)
         b = sum(stop - a for _, a, stop in segments)
-        for name, arr in out.variables.items():
-            if name not in got.variables:
-                got.variables[name] = np.empty((opts.paths, *arr.shape[1:]), dtype=arr.dtype)
-            got.variables[name][row : row + b] = arr
-        for ind, arrays in out.tracked.items():
-            dest = got.tracked.setdefault(ind, {})
-            for name, arr in arrays.items():
-                if name not in dest:
-                    dest[name] = np.empty((opts.paths, *arr.shape[1:]))
-                dest[name][row : row + b] = arr
+        store.write({**out.variables, **{(ind, name): arr for ind, arrays in out.tracked.items()
+                                         for name, arr in arrays.items()}}, row)
         got.affected += int(out.affected.sum())
         for *key, n in out.left_out:
             got.left_out[tuple(key)] = got.left_out.get(tuple(key), 0) + n
         if out.base is not None:
             got.base, got.budget = out.base, out.budget
         row += b
+    for key, arr in store.finish().items():
+        if isinstance(key, tuple):
+            got.tracked.setdefault(key[0], {})[key[1]] = arr
+        else:
+            got.variables[key] = arr
+    got.spilled = store.spilled
     return got
 
 
