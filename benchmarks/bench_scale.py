@@ -180,6 +180,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "UNITS"), help=argparse.SUPPRESS)
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each task N times, each in a fresh process, and keep the median CPU time (and the "
+                    "largest peak memory): the short tasks' exponents are then less at the mercy of one run")
     ap.add_argument("--memory", type=float, default=None, metavar="GiB",
                     help="memory budget of the Monte Carlo and the projections (default: theirs, a share of this "
                     "machine's memory); e.g. 2 for an office PC with 8 GiB")
@@ -194,18 +197,25 @@ def main() -> None:
         row = {"task": task}
         for n in a.units:
             cmd = [sys.executable, __file__, "--child", task, str(n), *(["--quick"] if a.quick else [])]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout,
-                                      env={**os.environ, "PYTHONHASHSEED": "0",
-                                           **({"SIMKIT_BENCH_MEMORY_GIB": str(a.memory)} if a.memory else {})})
-                got = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
-            except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError):
-                got = None
-            if got is None:
-                err = proc.stderr.strip().splitlines()[-1] if "proc" in locals() and proc.stderr else "failed"
+            env = {**os.environ, "PYTHONHASHSEED": "0",
+                   **({"SIMKIT_BENCH_MEMORY_GIB": str(a.memory)} if a.memory else {})}
+            runs, err = [], "failed"
+            for _ in range(max(1, a.repeat)):
+                try:
+                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout, env=env)
+                    got = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
+                    if got is None and proc.stderr:
+                        err = proc.stderr.strip().splitlines()[-1]
+                except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError):
+                    got = None
+                if got is None:
+                    break
+                runs.append(got)
+            if len(runs) < max(1, a.repeat):
                 row[n] = {"error": err[:80]}
             else:
-                row[n] = got
+                runs.sort(key=lambda r: r["cpu"])
+                row[n] = {**runs[len(runs) // 2], "peak_mib": max(r["peak_mib"] for r in runs)}
         rows.append(row)
         _print_row(row, a.units)
     _print_exponents(rows, a.units)

@@ -24,6 +24,7 @@ from ..errors import SimkitError
 from ..io.dataset import Dataset
 from ..schema.levers import SetValue, apply, provisions
 from ..schema.scenario import Scenario
+from .resample import by_size
 from .stats import kendall, spearman
 
 #: Rank change bands (places gained, positive = up): label, low, high.
@@ -137,25 +138,36 @@ def winners_and_losers(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def rank_agreement(base: Result, reform: Result) -> dict[str, float]:
-    """Kendall tau and Spearman rho between the two rankings, pooled over groups (within-group ranks)."""
+    """Kendall tau and Spearman rho between the two rankings, pooled over groups (within-group ranks): each
+    group's statistic weighted by its units, groups of one unit left out, a group where either ranking is
+    constant counted 1 if the two agree, else left out.  All groups of one size at once (``resample.by_size``).
+
+    >>> import simkit
+    >>> r = simkit.evaluate(simkit.load_scenario("yiyang_2018_reform"))
+    >>> rank_agreement(r, r)
+    {'kendall_tau': 1.0, 'spearman_rho': 1.0}
+    """
     c = unit_changes(base, reform)
-    ok = c["rank_base"].notna() & c["rank_reform"].notna()
-    taus, rhos, weights = [], [], []
-    for _, part in c[ok].groupby("group"):
-        if len(part) < 2:
+    ok = (c["rank_base"].notna() & c["rank_reform"].notna()).to_numpy()
+    names, codes = np.unique(c["group"].to_numpy(dtype=object)[ok].astype(str), return_inverse=True)  # sorted
+    order = np.argsort(codes, kind="stable")  # units of a group in the table's order, one group after another
+    a = c["rank_base"].to_numpy(dtype=float)[ok][order]
+    b = c["rank_reform"].to_numpy(dtype=float)[ok][order]
+    n = np.bincount(codes, minlength=len(names))
+    tau, rho = np.full(len(names), np.nan), np.full(len(names), np.nan)
+    for size, members, pos in by_size(n):
+        if size < 2:
             continue
-        a, b = part["rank_base"].to_numpy(dtype=float), part["rank_reform"].to_numpy(dtype=float)
-        if len(np.unique(a)) < 2 or len(np.unique(b)) < 2:
-            t = r = 1.0 if (a == b).all() else np.nan
-        else:
-            t, r = float(kendall(a, b)), float(spearman(a, b))
-        taus.append(t)
-        rhos.append(r)
-        weights.append(len(part))
-    w = np.array(weights, dtype=float)
+        x, y = a[pos], b[pos]  # (groups of this size, size)
+        flat = (x == x[:, :1]).all(axis=1) | (y == y[:, :1]).all(axis=1)
+        agree = np.where((x == y).all(axis=1), 1.0, np.nan)
+        tau[members] = np.where(flat, agree, kendall(x, y))
+        rho[members] = np.where(flat, agree, spearman(x, y))
+    keep = n >= 2
+    w = n[keep].astype(float)
     return {
-        "kendall_tau": float(np.nansum(np.array(taus) * w) / w.sum()) if len(w) else float("nan"),
-        "spearman_rho": float(np.nansum(np.array(rhos) * w) / w.sum()) if len(w) else float("nan"),
+        "kendall_tau": float(np.nansum(tau[keep] * w) / w.sum()) if len(w) else float("nan"),
+        "spearman_rho": float(np.nansum(rho[keep] * w) / w.sum()) if len(w) else float("nan"),
     }
 
 

@@ -274,10 +274,11 @@ def check_year(plan: Plan, inputs: Inputs, t: int, year: int) -> None:
     data, tree = plan.data, plan.tree
     values = inputs.values if inputs.values.ndim == 3 else inputs.values[0]
     have = (~np.isnan(values[:, :, t]) & tree.applicable).any(axis=1)
+    bad = np.flatnonzero(~have)  # the units named below only: no loop over every unit
     problems = [
         Problem(data.source, f"unit {u!r} ({n}) has no values for {year} in any indicator of this scenario",
                 f"add its {year} observations, or remove the unit", field="observations")
-        for u, n, ok in zip(data.units["unit"], data.units["name"], have, strict=True) if not ok
+        for u, n in zip(data.units["unit"].to_numpy()[bad], data.units["name"].to_numpy()[bad], strict=True)
     ]
     if problems:
         raise EvaluationError(problems)
