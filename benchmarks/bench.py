@@ -13,7 +13,7 @@
     the same ranks, grades and payouts as (b) on those draws);
 (d) a bare numpy floor on the same shapes: the weights matmul and one argsort of the totals;
 (e) peak memory (max RSS of a fresh process) for 10,000,000 draws of (b);
-and the ratios b/d and c/b.  Goals: (a) ≤ 5 ms; (b) ≤ 1 s and b/d ≤ 5; c/b ≥ 300; (e) ≤ 1 GiB.
+and the ratios b/d and c/b.  Goals: (a) ≤ 5 ms; (b) ≤ 1 s and b/d ≤ 3 (issue 15; ≤ 5 before it); c/b ≥ 300; (e) ≤ 1 GiB.
 
     .venv/bin/python benchmarks/bench.py --scale 3000   # (f) only: province scale (issue "Province scale")
 
@@ -374,9 +374,9 @@ def main() -> None:
     print(f"(e) peak memory (max RSS of a fresh process), {n_e:,} draws: {peak / 2**20:.0f} MiB "
           f"({te:.1f} s wall)   [goal ≤ 1024 MiB]")
 
-    print(f"ratios: b/d = {b_100k / d:.2f}   [goal ≤ 5]   c/b = {c / b_100k:.0f}   [goal ≥ 300]")
+    print(f"ratios: b/d = {b_100k / d:.2f}   [goal ≤ 3]   c/b = {c / b_100k:.0f}   [goal ≥ 300]")
     if not quick:
-        goals = {"(a) ≤ 5 ms": a <= 0.005, "(b) ≤ 1 s": b_100k <= 1.0, "b/d ≤ 5": b_100k / d <= 5,
+        goals = {"(a) ≤ 5 ms": a <= 0.005, "(b) ≤ 1 s": b_100k <= 1.0, "b/d ≤ 3": b_100k / d <= 3,
                  "c/b ≥ 300": c / b_100k >= 300, "(e) ≤ 1 GiB": peak <= 2**30}
         print("goals: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in goals.items()))
 

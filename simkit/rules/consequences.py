@@ -102,6 +102,12 @@ def scale_to_pool(base: np.ndarray, factor: np.ndarray, pool: float | None,
     raw *= base
     if pool is None:
         return raw, np.ones(raw.shape[0])
+    if capped is None or not capped.any():  # nobody held at a base: one scale, the loop's numbers in two passes
+        total = raw.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(total > 0, pool / total, 0.0)
+        raw *= scale
+        return raw, scale[:, 0]
     stated = raw.copy()
     fixed = np.zeros(raw.shape, dtype=bool)
     cap = np.broadcast_to(base, raw.shape)
