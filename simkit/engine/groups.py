@@ -203,6 +203,29 @@ def measure_weights(plan: Plan, measures: Sequence[str]) -> np.ndarray:
     return out
 
 
+def rule_table(plan: Plan) -> tuple[list[Any], np.ndarray]:
+    """The distinct resolved rules and, per unit and leaf, the index of its rule among them ((U, L), −1: none):
+    ``rule_of`` as arrays, for tables over every cell without a loop over units.
+
+    >>> import simkit
+    >>> from simkit.engine.compile import compile_plan
+    >>> rules, codes = rule_table(compile_plan(simkit.load_scenario("yiyang_2018_reform"), simkit.load_data()))
+    >>> codes.shape, bool((codes >= 0).all())
+    ((56, 40), True)
+    """
+    n_u, n_l = len(plan.group_codes), plan.tree.n_leaves
+    rules: list[Any] = []
+    codes = np.full((n_u, n_l), -1, dtype=np.intp)
+    sets = [(None, plan.rule_sets)] if not plan.profiles else [(p.profile_units, p.rule_sets) for p in plan.profiles]
+    for units, rule_sets in sets:
+        rows = slice(None) if units is None else np.flatnonzero(units)
+        codes[rows] = -1  # a later profile replaces a unit's rules whole, as in ``rule_of``
+        for rs in rule_sets:
+            rules.append(rs.rule)
+            codes[np.ix_(np.arange(n_u)[rows], np.asarray(rs.leaves, dtype=np.intp))] = len(rules) - 1
+    return rules, codes
+
+
 def rule_of(plan: Plan) -> list[dict[int, Any]]:
     """Per unit, each leaf's resolved rule (its profile's)."""
     n_u = len(plan.group_codes)

@@ -364,9 +364,14 @@ class Result:
         eff = self._now("effective")[:, :n_l]
         share = self._now("share")
         total = self.scenario.total
-        from .groups import measure_weights, rule_of
+        from .groups import measure_weights, rule_table
 
-        by_unit = rule_of(plan)  # per unit, each leaf's rule (its group's, with group rules)
+        rules, codes = rule_table(plan)  # per unit, each leaf's rule (its group's, with group rules)
+        rule = codes[uu, ll]
+
+        def of_rule(values: list[str]) -> list[str]:  # one value per distinct rule, then per cell
+            return np.asarray(values, dtype=object)[rule].tolist()
+
         # measured / target of the leaf's only measure; NaN for a blend (its parts are in the dataset)
         solo = np.full((len(units), n_l), -1)
         if self.measure_weight is not None:
@@ -388,20 +393,22 @@ class Result:
             "unit": units["unit"].to_numpy()[uu], "name": units["name"].to_numpy()[uu],
             "group": units["group"].to_numpy()[uu], "year": self.year,
             "indicator": leaves[ll], "indicator_name": ind.loc[leaves[ll], "name"].to_numpy(),
-            "parent": [tree.path[k][0] for k in ll],
+            "parent": np.asarray([tree.path[k][0] for k in range(n_l)], dtype=object)[ll].tolist(),
             "direction": plan.direction[ll].astype(int),
-            "measure": [_measure_label(by_unit[u][k].measures) for u, k in zip(uu, ll, strict=True)],
+            "measure": of_rule([_measure_label(r.measures) for r in rules]),
             "value": self._now("value")[uu, ll], "previous": prev,
             "measured": part("measured"), "target": part("target"),
             "share": share[uu, ll], "score": share[uu, ll] * 100.0,
             "weight": eff[uu, ll] * total, "points": eff[uu, ll] * np.nan_to_num(share[uu, ll]) * total,
-            "scoring": [by_unit[u][k].scoring.rule for u, k in zip(uu, ll, strict=True)],
-            "target_rule": [by_unit[u][k].target.rule for u, k in zip(uu, ll, strict=True)],
+            "scoring": of_rule([r.scoring.rule for r in rules]),
+            "target_rule": of_rule([r.target.rule for r in rules]),
         })
         df["missing"] = np.isnan(df["value"].to_numpy(dtype=float))
         filled = self._now("filled")[uu, ll] if "filled" in self.variables else np.zeros(len(uu), dtype=int)
         names = {v: k for k, v in POLICY_CODES.items()}
-        df["filled_by"] = [names.get(int(c), "") for c in filled]
+        codes_used = np.unique(filled)
+        labels = np.asarray([names.get(int(c), "") for c in codes_used], dtype=object)
+        df["filled_by"] = labels[np.searchsorted(codes_used, filled)].tolist()
         return df
 
     @cached_property
