@@ -205,7 +205,8 @@ def measure_weights(plan: Plan, measures: Sequence[str]) -> np.ndarray:
 
 def rule_table(plan: Plan) -> tuple[list[Any], np.ndarray]:
     """The distinct resolved rules and, per unit and leaf, the index of its rule among them ((U, L), −1: none):
-    ``rule_of`` as arrays, for tables over every cell without a loop over units.
+    each unit's leaves follow its profile's rules (the scenario's without group rules); a table over every cell
+    reads them without a loop over units.
 
     >>> import simkit
     >>> from simkit.engine.compile import compile_plan
@@ -219,22 +220,8 @@ def rule_table(plan: Plan) -> tuple[list[Any], np.ndarray]:
     sets = [(None, plan.rule_sets)] if not plan.profiles else [(p.profile_units, p.rule_sets) for p in plan.profiles]
     for units, rule_sets in sets:
         rows = slice(None) if units is None else np.flatnonzero(units)
-        codes[rows] = -1  # a later profile replaces a unit's rules whole, as in ``rule_of``
+        codes[rows] = -1  # a later profile replaces a unit's rules whole
         for rs in rule_sets:
             rules.append(rs.rule)
             codes[np.ix_(np.arange(n_u)[rows], np.asarray(rs.leaves, dtype=np.intp))] = len(rules) - 1
     return rules, codes
-
-
-def rule_of(plan: Plan) -> list[dict[int, Any]]:
-    """Per unit, each leaf's resolved rule (its profile's)."""
-    n_u = len(plan.group_codes)
-    if not plan.profiles:
-        rules = {int(k): rs.rule for rs in plan.rule_sets for k in rs.leaves}
-        return [rules] * n_u
-    out: list[dict[int, Any]] = [{} for _ in range(n_u)]
-    for p in plan.profiles:
-        rules = {int(k): rs.rule for rs in p.rule_sets for k in rs.leaves}
-        for u in np.flatnonzero(p.profile_units):
-            out[u] = rules
-    return out

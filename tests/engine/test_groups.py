@@ -85,6 +85,22 @@ def test_the_own_indicator_applies_only_to_its_group(result):
     assert result.units.set_index("unit").loc[list("ABC"), "score_z"].isna().all()
 
 
+def test_each_cell_of_the_indicator_table_names_its_groups_rule(result):
+    """G2's y is scored by minmax (its own rule), G1's by the scenario's leader; z applies to G2 only
+    (``groups.rule_table``: one rule index per unit and leaf, read per cell without a loop over units)."""
+    from simkit.engine.groups import rule_table
+
+    ind = result.indicators.set_index(["unit", "indicator"])
+    assert ind.loc[("A", "y"), "scoring"] == "leader" and ind.loc[("E", "y"), "scoring"] == "minmax"
+    assert ind.loc[("D", "z"), "scoring"] == "leader" and ("A", "z") not in ind.index
+    assert set(ind["measure"]) == {"level"} and set(ind["target_rule"]) == {"none"}
+    rules, codes = rule_table(result.plan)
+    g2 = result.plan.data.units["group"].to_numpy() == "G2"
+    y = result.plan.tree.leaves.index("y")
+    assert {rules[k].scoring.rule for k in codes[g2, y]} == {"minmax"}
+    assert {rules[k].scoring.rule for k in codes[~g2, y]} == {"leader"}
+
+
 def test_a_group_may_leave_an_indicator_out():
     # G2 leaves y out: its units are scored on x 30·v/50 and z 70·v/9 (points re-given to add up to 100)
     g2 = {"weights": {"x": 30, "z": 70}, "own": ["z"], "exclude": ["y"]}
