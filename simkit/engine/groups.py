@@ -25,13 +25,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from .stages import LeafStage, TotalStage
 
 
-def keys_of(scenario: Scenario, data: Dataset) -> list[tuple[str, ...]]:
-    """Per unit, the entries of ``groups`` it takes: its track's, then its group's (in that order)."""
+def keys_of(scenario: Scenario, data: Dataset) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """The sets of ``groups`` entries units take (each its track's, then its group's entry, in that order), in
+    the order units first take them, and per unit the index of its set: one decision per (track, group).
+
+    >>> import simkit
+    >>> sets, which = keys_of(simkit.load_scenario("yiyang_2018_reform"), simkit.load_data())
+    >>> sets, int(which.max())
+    ([()], 0)
+    """
     groups = scenario.groups or {}
     pairs = pd.MultiIndex.from_arrays([data.units["track"], data.units["group"]])
-    codes, distinct = pd.factorize(pairs)  # one decision per (track, group), not per unit
+    codes, distinct = pd.factorize(pairs)
     per_pair = [tuple(dict.fromkeys(k for k in pair if k in groups)) for pair in distinct]
-    return [per_pair[c] for c in codes]
+    sets = list(dict.fromkeys(per_pair))
+    return sets, np.array([sets.index(k) for k in per_pair], dtype=np.intp)[codes]
 
 
 def merged_rules(scenario: Scenario, keys: Sequence[str]) -> dict[str, Any]:
@@ -75,23 +83,18 @@ def applicability(scenario: Scenario, data: Dataset, chains: Sequence[Sequence[s
     """(units, leaves): False where a leaf does not apply to a unit by ``own`` or ``exclude`` (given each leaf's
     chain of node ids, first-level ancestor down to the leaf)."""
     groups = scenario.groups or {}
-    keys = keys_of(scenario, data)
-    n_u, n_l = len(keys), len(chains)
-    ok = np.ones((n_u, n_l), dtype=bool)
+    sets, which = keys_of(scenario, data)  # units that take the same entries share a row
     owners: dict[str, set[str]] = {}
     for key, entry in groups.items():
         for node in entry.own:
             owners.setdefault(node, set()).add(key)
-    distinct = list(dict.fromkeys(keys))  # units that take the same entries share a row
-    which = np.array([distinct.index(ks) for ks in keys], dtype=int) if len(distinct) > 1 else np.zeros(n_u, int)
-    rows = np.ones((len(distinct), n_l), dtype=bool)
+    rows = np.ones((len(sets), len(chains)), dtype=bool)
     for j, chain in enumerate(chains):
         owned = [owners[n] for n in chain if n in owners]
-        for d, ks in enumerate(distinct):
+        for d, ks in enumerate(sets):
             if any(not (set(ks) & o) for o in owned) or any(n in groups[k].exclude for k in ks for n in chain):
                 rows[d, j] = False
-    ok[:] = rows[which]
-    return ok
+    return rows[which]
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,12 @@ class Profile:
 
 def profiles(scenario: Scenario, data: Dataset) -> list[Profile]:
     """Every set of entries some units take, with its scenario variant (the set without entries first)."""
-    keys = keys_of(scenario, data)
+    sets, which = keys_of(scenario, data)
     out = []
-    for ks in dict.fromkeys([(), *keys]):
-        mask = np.array([k == ks for k in keys], dtype=bool)
-        if not mask.any():
+    for ks in dict.fromkeys([(), *sets]):
+        if ks not in sets:  # no unit without entries
             continue
+        mask = which == sets.index(ks)
         change = merged_rules(scenario, ks) if ks else {}
         variant = scenario.override(change) if change else scenario
         out.append(Profile(ks, mask, variant))

@@ -273,7 +273,7 @@ def smooth_after(plan: Plan, totals: TotalStage, before: np.ndarray | None) -> T
     if k <= 1:
         return totals
     final = totals.final
-    if before is not None and k > 1:
+    if before is not None:
         b = np.broadcast_to(before, (final.shape[0], *np.shape(before)[1:]))[:, -(k - 1):]
         final = np.concatenate([b, final], axis=1)
     return replace(totals, smoothed=trailing_mean(final, k, axis=1)[:, -totals.final.shape[1]:])

@@ -178,7 +178,8 @@ def build_tree(scenario: Scenario, data: Dataset) -> Tree:
 
         # A node needs points only where it applies: a group's own indicator (个性指标) takes its points from the
         # groups that name it, not from the scenario's weights.
-        plain = np.array([not k for k in keys_of(scenario, data)], dtype=bool)
+        sets, which = keys_of(scenario, data)
+        plain = which == sets.index(()) if () in sets else np.zeros(len(which), dtype=bool)
         weight = _weights(scenario, nodes, info, root, problems, where_,
                           _live(applicable[plain], len(leaves), children))
         for prof in profiles(scenario, data):

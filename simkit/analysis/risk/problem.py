@@ -17,8 +17,7 @@ chunk size and number of threads.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,7 +36,7 @@ from ...schema.scenario import Scenario
 from ..stats import value_counts
 from ..uncertainty import RunOptions, Tally, UncertaintyProblem, UncertaintySpec
 from ..uncertainty.evaluate import Combo, Parts
-from ..uncertainty.run import IN_FLIGHT, block_size
+from ..uncertainty.run import block_size, in_blocks, on_dask
 from ..uncertainty.spec import SPEC_SOURCE
 
 RISK_SOURCE = "risk"
@@ -306,64 +305,9 @@ def run_risk(p: RiskProblem, options: RunOptions, client: Any = None) -> RiskTal
     bounds = [(a, min(a + step, options.draws)) for a in range(0, options.draws, step)]
     total = RiskTally.zeros(p, options)
     if client is not None:
-        on_dask(client, p, options, bounds, total.add)
+        on_dask(client, risk_chunk, p, options, bounds, lambda tally, _: total.add(tally))
     else:
-        in_blocks(lambda a, b: risk_chunk(p, options, a, b), bounds, n_threads, total.add)
+        in_blocks(lambda a, b: risk_chunk(p, options, a, b), bounds, n_threads, lambda tally, _: total.add(tally))
     return total
 
 
-def on_dask(client: Any, p: RiskProblem, options: RunOptions, bounds: list[tuple[int, int]],
-            merge: Callable[[Any], Any]) -> None:
-    """``merge(risk_chunk(p, options, a, b))`` for every (a, b) of ``bounds`` on a dask.distributed cluster, at
-    most ``IN_FLIGHT`` blocks per worker thread in flight."""
-    from distributed import as_completed
-
-    remote = client.scatter(p, broadcast=True)
-    todo: Iterator[tuple[int, int]] = iter(bounds)
-
-    def submit() -> Any:
-        ab = next(todo, None)
-        return None if ab is None else client.submit(risk_chunk, remote, options, *ab, pure=False)
-
-    n_workers = max(sum(client.nthreads().values()), 1)
-    first = [f for f in (submit() for _ in range(IN_FLIGHT * n_workers)) if f is not None]
-    done = as_completed(first, with_results=True)
-    for fut, tally in done:
-        merge(tally)
-        fut.release()
-        nxt = submit()
-        if nxt is not None:
-            done.add(nxt)
-
-
-def in_blocks(fn: Callable[[int, int], Any], bounds: list[tuple[int, int]], n_threads: int,
-              merge: Callable[[Any], Any]) -> None:
-    """``merge(fn(a, b))`` for every (a, b) of ``bounds``: one after the other, or on a pool of threads with at
-    most ``IN_FLIGHT`` blocks per thread in flight (numpy releases the GIL in its array work).
-
-    >>> got = []
-    >>> in_blocks(lambda a, b: b - a, [(0, 3), (3, 5)], 2, got.append)
-    >>> sorted(got)
-    [2, 3]
-    """
-    if n_threads == 1 or len(bounds) == 1:
-        for a, b in bounds:
-            merge(fn(a, b))
-        return
-    todo: Iterator[tuple[int, int]] = iter(bounds)
-    with ThreadPoolExecutor(max_workers=min(n_threads, len(bounds))) as pool:
-        pending: set[Future] = set()
-
-        def submit() -> None:
-            ab = next(todo, None)
-            if ab is not None:
-                pending.add(pool.submit(fn, *ab))
-
-        for _ in range(IN_FLIGHT * n_threads):
-            submit()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                pending.discard(fut)
-                merge(fut.result())
-                submit()

@@ -95,12 +95,19 @@ def block_size(p: UncertaintyProblem, options: RunOptions, workers: int) -> int:
     return p.chunk_size(per_block)
 
 
-def _threads(p: UncertaintyProblem, options: RunOptions, bounds: list[tuple[int, int]], n_threads: int,
-             merge: Callable[[Tally, int], None]) -> None:
-    """Blocks on a pool of threads (numpy releases the GIL in its array work), a few in flight at a time."""
+def in_blocks(fn: Callable[[int, int], Any], bounds: list[tuple[int, int]], n_threads: int,
+              merge: Callable[[Any, int], Any]) -> None:
+    """``merge(fn(a, b), b − a)`` for every (a, b) of ``bounds``: one after the other, or on a pool of threads
+    with at most ``IN_FLIGHT`` blocks per thread in flight (numpy releases the GIL in its array work).
+
+    >>> got = []
+    >>> in_blocks(lambda a, b: b - a, [(0, 3), (3, 5)], 2, lambda r, n: got.append((r, n)))
+    >>> sorted(got)
+    [(2, 2), (3, 3)]
+    """
     if n_threads == 1 or len(bounds) == 1:
         for a, b in bounds:
-            merge(run_chunk(p, options, a, b), b - a)
+            merge(fn(a, b), b - a)
         return
     todo: Iterator[tuple[int, int]] = iter(bounds)
     with ThreadPoolExecutor(max_workers=min(n_threads, len(bounds))) as pool:
@@ -109,7 +116,7 @@ def _threads(p: UncertaintyProblem, options: RunOptions, bounds: list[tuple[int,
         def submit() -> None:
             ab = next(todo, None)
             if ab is not None:
-                pending[pool.submit(run_chunk, p, options, *ab)] = ab[1] - ab[0]
+                pending[pool.submit(fn, *ab)] = ab[1] - ab[0]
 
         for _ in range(IN_FLIGHT * n_threads):
             submit()
@@ -120,12 +127,14 @@ def _threads(p: UncertaintyProblem, options: RunOptions, bounds: list[tuple[int,
                 submit()
 
 
-def _dask(p: UncertaintyProblem, options: RunOptions, bounds: list[tuple[int, int]], client: Any,
-          merge: Callable[[Tally, int], None]) -> None:
-    """Blocks on a dask.distributed cluster: the problem sent once, a few blocks per worker in flight."""
+def on_dask(client: Any, fn: Callable[..., Any], problem: Any, options: RunOptions, bounds: list[tuple[int, int]],
+            merge: Callable[[Any, int], Any]) -> None:
+    """``merge(fn(problem, options, a, b), b − a)`` for every (a, b) of ``bounds`` on a dask.distributed cluster:
+    the problem sent once, at most ``IN_FLIGHT`` blocks per worker thread in flight (``fn`` a module-level
+    function, so that a worker can run it)."""
     from distributed import as_completed
 
-    remote = client.scatter(p, broadcast=True)
+    remote = client.scatter(problem, broadcast=True)
     todo: Iterator[tuple[int, int]] = iter(bounds)
     sizes: dict[str, int] = {}
 
@@ -133,15 +142,15 @@ def _dask(p: UncertaintyProblem, options: RunOptions, bounds: list[tuple[int, in
         ab = next(todo, None)
         if ab is None:
             return None
-        fut = client.submit(run_chunk, remote, options, *ab, pure=False)
+        fut = client.submit(fn, remote, options, *ab, pure=False)
         sizes[fut.key] = ab[1] - ab[0]
         return fut
 
     n_workers = max(sum(client.nthreads().values()), 1)
     first = [f for f in (submit() for _ in range(IN_FLIGHT * n_workers)) if f is not None]
     done = as_completed(first, with_results=True)
-    for fut, tally in done:
-        merge(tally, sizes.pop(fut.key))
+    for fut, result in done:
+        merge(result, sizes.pop(fut.key))
         fut.release()
         nxt = submit()
         if nxt is not None:
@@ -210,9 +219,9 @@ def run_uncertainty(scenario: Scenario, data: Dataset | None = None,
 
     try:
         if client is None:
-            _threads(problem, options, bounds, n_threads, merge)
+            in_blocks(lambda a, b: run_chunk(problem, options, a, b), bounds, n_threads, merge)
         else:
-            _dask(problem, options, bounds, client, merge)
+            on_dask(client, run_chunk, problem, options, bounds, merge)
     finally:
         bar.close()
     return UncertaintyResult(problem, options, total)
