@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..schema.ranking import TIE_RULES, TieRule
-from .segments import Groups
+from .segments import Groups, Rows
 
 
 def rank_desc(
@@ -103,8 +103,10 @@ def group_ranks(
 ) -> tuple[np.ndarray, ...]:
     """``group_rank`` under several tie rules at once, e.g. the first and last place of each tie block.
 
-    One sort for all groups and rules: the keys (rounded, NaN last) sorted within each group
-    (``Groups.sort_order``), then each rule's places from the tie blocks of that layout in whole-array passes.
+    One sort for all groups and rules: the keys (rounded, NaN last) sorted within each group, then each rule's
+    places from the tie blocks of that layout in whole-array passes.  A single key whose rounded values are
+    whole numbers that fit (``_packed``: the common case) is sorted as int64 with its unit in the low bits, and
+    the places go back to the units by a second small-integer sort; otherwise the keys are sorted as floats.
     The ranks are those of ``rank_desc`` on each group alone (a property test).  Rules that give the same ranks
     (the same rule twice, or ``min`` and ``max`` without ties) may return the same array: treat the results as
     read-only.
@@ -127,36 +129,38 @@ def group_ranks(
     # a tie-break key the same in every draw (a unit order) stays 1-D: sorted once
     keys = [x.reshape(b, n), *[np.asarray(k, dtype=float) if np.ndim(k) == 1 else
                                np.broadcast_to(np.asarray(k, dtype=float), x.shape).reshape(b, n) for k in tie_break]]
-    # Equal keys keep their input order only under `first`; several keys need stable passes anyway; a real
-    # −inf sorts with the padding, which then must stay after it.
-    stable = len(keys) > 1 or "first" in ties or bool((x == -np.inf).any())
     missing = np.isnan(x).reshape(b, n)
     any_missing = bool(missing.any())
-    laid = []  # the keys in rows (b, rows, width), rounded, as ascending −key (highest first), NaN as +inf: last
-    for j, k in enumerate(keys):
-        k = rows.to_rows(k, -np.inf)
-        if decimals is not None:
-            np.round(k, decimals, out=k)
-        np.negative(k, out=k)
-        if j or any_missing:
-            k[np.isnan(k)] = np.inf
-        laid.append(k)
-    col = rows.sort(laid, stable)
-    dest = col + (np.arange(b * nr) * w).reshape(b, nr, 1)  # where each sorted slot's unit sits in the rows
     place = np.arange(1.0, w + 1.0) - rows.start  # (rows, width): place in the group of each sorted slot
-    ranked = np.empty(b * nr * w)
-    ranked[dest] = place  # the ranks where nothing is tied: the place in the sorted group
-    if w > 1 and rules != ("first",):
-        same = rows.pair.copy()  # (b, rows, width − 1): a slot equal to the one before, in the same group
-        for k in laid:
-            sk = k.reshape(-1)[dest] if k.ndim == 3 else np.take_along_axis(np.broadcast_to(k, col.shape), col, -1)
-            same = same & (sk[..., 1:] == sk[..., :-1])
+    need_ties = w > 1 and rules != ("first",)
+    packed = _packed(keys[0], rows, decimals, missing, any_missing) if len(keys) == 1 else None
+    if packed is not None:  # one key of whole numbers: the unit rides in the low bits of a value sort
+        s, ub = packed
+        unit = s & ((1 << ub) - 1)  # (b, rows, width): the unit in each sorted slot (n in the padding)
+        if need_ties:
+            same = (s[..., 1:] ^ s[..., :-1]) < (1 << ub)  # the same code: equal rounded keys, or both missing
+            if rows.size > n:
+                same &= rows.pair
+        # each unit's place: a second sort, by unit, of (unit, place) packed the same way in the smallest type
+        # (a scatter costs more)
+        pb = int(w).bit_length()
+        small = np.uint16 if ub + pb <= 16 else np.uint32 if ub + pb <= 32 else np.uint64
+        by_unit = np.left_shift(unit, pb, out=np.empty(unit.shape, dtype=small), casting="unsafe")
+        by_unit |= place.astype(small)
+        by_unit = by_unit.reshape(b, nr * w)
+        by_unit.sort(axis=-1)
+        out = (by_unit[:, :n] & small((1 << pb) - 1)).astype(float)  # (b, units)
+        slot_unit = unit.reshape(b * nr, w)
+    else:
+        # Equal keys keep their input order only under `first`; several keys need stable passes anyway; a real
+        # −inf sorts with the padding, which then must stay after it.
+        stable = len(keys) > 1 or "first" in ties or bool((x == -np.inf).any())
+        out, same, dest = _sorted_places(keys, rows, decimals, stable, any_missing, place, need_ties)
+    if need_ties and same.any():
         same = same.reshape(b * nr, w - 1)
         tied = np.flatnonzero(same.any(axis=1))  # the rows (of a draw) where some units are tied
     else:
         tied = np.zeros(0, dtype=np.intp)
-
-    out = rows.from_rows(ranked.reshape(b, nr, w))  # (b, units)
     if any_missing:
         out[missing] = np.nan
     if not len(tied):  # every rule gives the places
@@ -165,10 +169,10 @@ def group_ranks(
     new = np.ones((len(tied), w), dtype=bool)  # a slot that starts a block of equal keys (or a group)
     new[:, 1:] = ~same[tied]
     start = rows.start[tied % nr]
-    at = dest.reshape(b * nr, w)[tied]  # flat slots in the rows …
-    unit = rows.src[at % rows.size]
+    # the unit in each slot of those rows (n in the padding) …
+    unit = slot_unit[tied] if packed is not None else rows.src[dest[tied] % rows.size]
     real = unit < n
-    at = (at // rows.size * n + unit)[real]  # … as flat units
+    at = ((tied // nr)[:, None] * n + unit)[real]  # … as flat units
     pos = np.arange(w)
     done: dict[str, np.ndarray] = {}
     for t in rules:
@@ -189,6 +193,75 @@ def group_ranks(
             arr[missing] = np.nan
         done[t] = arr.reshape(x.shape)
     return tuple(done[t] for t in ties)
+
+
+def _packed(x: np.ndarray, rows: Rows, decimals: int | None, missing: np.ndarray,
+            any_missing: bool) -> tuple[np.ndarray, int] | None:
+    """One key (b, units) in the rows as sorted integers ``code << ub | unit`` (b, rows, width), and ``ub``;
+    None where that does not fit 62 bits (then the float sort).
+
+    ``code`` is the key rounded to ``decimals`` as a whole number, negated (ascending is highest first), less
+    its smallest value; missing values and the padding take the code after the largest.  numpy's round is
+    ``rint(x · 10^d) / 10^d``, and that division keeps order and ties while ``|rint(x · 10^d)| < 2^51``: the
+    codes order the units as the rounded keys do, ties included, and equal keys stay in unit (input) order.
+    One row of several groups carries the group above the code."""
+    if decimals is None or not 0 <= decimals <= 15:
+        return None
+    with np.errstate(over="ignore"):  # a value beyond 2^51 steps aside below
+        y = np.multiply(x, -(10.0**decimals))
+    np.rint(y, out=y)
+    lo, hi = np.fmin.reduce(y, axis=None), np.fmax.reduce(y, axis=None)  # NaN ignored
+    if np.isnan(lo):  # every value missing
+        lo = hi = 0.0
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(-lo, hi) >= 2.0**51:
+        return None
+    g = rows.groups
+    ub, top = int(g.n).bit_length(), int(hi - lo) + 1
+    kb = top.bit_length()
+    gb = 0 if rows.padded or g.n_groups == 1 else int(g.n_groups - 1).bit_length()
+    if gb + kb + ub > 62:
+        return None
+    y -= lo  # exact: whole numbers below 2^52
+    if any_missing:
+        y[missing] = top
+    q = y.astype(np.int64)
+    q <<= ub
+    q = rows.to_rows(q, top << ub)
+    low = rows.src.reshape(rows.shape)
+    if gb:
+        low = low | (g.slot_group.astype(np.int64) << (kb + ub)).reshape(rows.shape)
+    q |= low
+    q.sort(axis=-1)
+    return q, ub
+
+
+def _sorted_places(keys: list[np.ndarray], rows: Rows, decimals: int | None, stable: bool, any_missing: bool,
+                   place: np.ndarray, need_ties: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """The float sort of the keys in rows: each unit's place (b, units), the tie pairs of the sorted rows
+    (b, rows, width − 1) where ``need_ties``, and where each sorted slot's unit sits in the rows (b · rows, width),
+    flat."""
+    nr, w = rows.shape
+    b = keys[0].shape[0]
+    laid = []  # the keys in rows (b, rows, width), rounded, as ascending −key (highest first), NaN as +inf: last
+    for j, k in enumerate(keys):
+        k = rows.to_rows(k, -np.inf)
+        if decimals is not None:
+            np.round(k, decimals, out=k)
+        np.negative(k, out=k)
+        if j or any_missing:
+            k[np.isnan(k)] = np.inf
+        laid.append(k)
+    col = rows.sort(laid, stable)
+    dest = col + (np.arange(b * nr) * w).reshape(b, nr, 1)  # where each sorted slot's unit sits in the rows
+    ranked = np.empty(b * nr * w)
+    ranked[dest] = place  # the ranks where nothing is tied: the place in the sorted group
+    same = None
+    if need_ties:
+        same = rows.pair.copy()  # (b, rows, width − 1): a slot equal to the one before, in the same group
+        for k in laid:
+            sk = k.reshape(-1)[dest] if k.ndim == 3 else np.take_along_axis(np.broadcast_to(k, col.shape), col, -1)
+            same = same & (sk[..., 1:] == sk[..., :-1])
+    return rows.from_rows(ranked.reshape(b, nr, w)), same, dest.reshape(b * nr, w)
 
 
 def trailing_mean(x: np.ndarray, k: int, axis: int = -2) -> np.ndarray:

@@ -113,13 +113,13 @@ class Rows:
         self.slot[g.order] = layout_slot
         self.src = np.full(self.size, n, dtype=np.intp)
         self.src[self.slot] = np.arange(n)
-        self._groups = g
+        self.groups = g
 
     def to_rows(self, x: Array, fill: float) -> Array:
         """(..., units) → (..., rows, width), ``fill`` in the padding (a new array)."""
         lead = x.shape[:-1]
-        if not self.padded or self.size == self._groups.n:
-            out = np.take(x, self.src if self.padded else self._groups.order, axis=-1)  # (C-ordered)
+        if not self.padded or self.size == self.groups.n:
+            out = np.take(x, self.src if self.padded else self.groups.order, axis=-1)  # (C-ordered)
         else:
             out = np.full((*lead, self.size), fill, dtype=np.result_type(x.dtype, type(fill)))
             out[..., self.slot] = x
@@ -133,8 +133,8 @@ class Rows:
         """The column order (..., rows, width) that sorts every row's groups by the keys (in rows, padding
         +inf: it sorts after every key but NaN, and after +inf in a stable sort)."""
         col = _argsort(keys, stable)
-        if not self.padded and self._groups.n_groups > 1:  # then by group, keeping the value order within one
-            by_group = np.argsort(self._groups.small[self._groups.order][col], axis=-1, kind="stable")
+        if not self.padded and self.groups.n_groups > 1:  # then by group, keeping the value order within one
+            by_group = np.argsort(self.groups.small[self.groups.order][col], axis=-1, kind="stable")
             col = np.take_along_axis(col, by_group, axis=-1)
         return col
 

@@ -532,3 +532,38 @@ def test_smoothed_scores_vary_with_the_weights_and_noise_is_refused_with_the_rea
     assert ri["nominal_rank"].reindex(nominal.index).tolist() == nominal.tolist()
     with pytest.raises(ScenarioError, match="smooth_years"):
         run_uncertainty(stable, data, default_spec(stable, data, noise=0.02), draws=8, seed=3, progress=False)
+
+
+def test_blocks_run_with_the_blas_on_one_thread():
+    from threadpoolctl import threadpool_info
+
+    from simkit.analysis.uncertainty.run import in_blocks
+
+    seen = []
+    for threads in (1, 2):
+        in_blocks(lambda a, b: [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"],
+                  [(0, 1), (1, 2)], threads, lambda r, n: seen.extend(r))
+    assert seen and set(seen) == {1}
+
+
+def test_freed_memory_is_kept_once_and_not_with_simkit_malloc_system(monkeypatch):
+    from simkit.analysis.uncertainty import run
+
+    calls = []
+
+    class Libc:
+        def mallopt(self, *args):
+            calls.append(args)
+            return 1
+
+    monkeypatch.setattr(run.ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setattr(run.platform, "libc_ver", lambda: ("glibc", "2.36"))
+    monkeypatch.setattr(run, "_MALLOC_TUNED", False)
+    run.keep_freed_memory()
+    run.keep_freed_memory()
+    assert calls == [(-3, 32 * 2**20), (-1, 64 * 2**20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, once
+    calls.clear()
+    monkeypatch.setattr(run, "_MALLOC_TUNED", False)
+    monkeypatch.setenv("SIMKIT_MALLOC", "system")
+    run.keep_freed_memory()
+    assert calls == []

@@ -167,3 +167,26 @@ def test_geometric_zero_in_an_inner_node_raises_with_a_node_mask():
 def test_geometric_missing_child_is_not_a_zero():
     s, _ = aggregate(flat_tree("geometric"), np.array([[[NAN, 80.0]]]))
     assert s[0, 0, 2] == pytest.approx(80.0)
+
+
+def test_products_do_not_depend_on_the_batch():
+    """A draw's collapsed sums have the same digits whatever draws share its batch (chunk)."""
+    from simkit.engine.aggregate import product_rows, products
+
+    rng = np.random.default_rng(4)
+    for n_l, u in ((7, 13), (30, 100), (3, 1)):
+        r = product_rows(n_l, u)
+        e, s = rng.random((2 * r + 5, n_l)), rng.uniform(0, 120, (u, n_l))
+        whole = products(e, s)
+        np.testing.assert_allclose(whole, np.einsum("bl,ul->bu", e, s), rtol=1e-13)
+        for a, b in ((0, 1), (3, 4), (r - 1, r + 2), (5, 2 * r + 5), (r, 2 * r), (1, 2 * r + 4)):
+            np.testing.assert_array_equal(products(e[a:b], s), whole[a:b])
+
+
+def test_products_fall_back_to_einsum_where_the_blas_is_not_row_alike(monkeypatch):
+    from simkit.engine import aggregate as agg
+
+    rng = np.random.default_rng(1)
+    e, s = rng.random((50, 4)), rng.random((6, 4))
+    monkeypatch.setattr(agg, "_rows_alike", lambda *a: False)
+    np.testing.assert_array_equal(agg.products(e, s), np.einsum("bl,ul->bu", e, s, optimize=False))

@@ -278,3 +278,56 @@ def test_collapsed_leaf_weights_equal_aggregation_level_by_level():
         assert eff is None
         for j, k in enumerate(nodes):  # the asked nodes, in the order asked
             np.testing.assert_allclose(fast[..., j], full[..., k], rtol=1e-12, atol=1e-9)
+
+
+def _float_sort_ranks(monkeypatch, *args, **kw):
+    """group_ranks by the float sort of the keys (the packed-integer path switched off)."""
+    from simkit.rules import ranking
+
+    with monkeypatch.context() as m:
+        m.setattr(ranking, "_packed", lambda *a, **k: None)
+        return ranking.group_ranks(*args, **kw)
+
+
+def test_packed_integer_ranks_equal_the_float_sort(monkeypatch):
+    """One key rounded to whole numbers rides with its unit in one int64 sort: the same ranks as the float
+    sort, for padded rows, one row of many groups, missing values, ties at the rounding and wide ranges."""
+    from simkit.rules import ranking
+
+    rng = np.random.default_rng(5)
+    packed = 0
+    for trial in range(600):
+        n = int(rng.integers(1, 120))
+        b = int(rng.integers(1, 5))
+        codes = _random_codes(rng, n) if trial % 2 else rng.integers(0, int(rng.integers(1, 9)), n)
+        dec = [0, 2, 6, 9][trial % 4]
+        scale = [1.0, 100.0, 1e6, -50.0][trial % 4]
+        x = np.round(rng.random((b, n)) * scale, int(rng.integers(0, dec + 2)))
+        x[rng.random((b, n)) < 0.1] = np.nan
+        if trial % 5 == 0:
+            x[:, : n // 2] = x[:, :1]  # ties
+        if trial % 11 == 0:
+            x += 0.5 / 10.0**dec  # halves at the rounding
+        rules = tuple(rng.choice(["min", "max", "dense", "first"], size=int(rng.integers(1, 4))))
+        missing = np.isnan(x)
+        rows = ranking.Groups(codes).rows
+        packed += ranking._packed(x, rows, dec, missing, bool(missing.any())) is not None
+        fast = group_ranks(x, codes, rules, decimals=dec)
+        for r, ref in zip(fast, _float_sort_ranks(monkeypatch, x, codes, rules, decimals=dec), strict=True):
+            np.testing.assert_array_equal(r, ref)
+    assert packed > 500  # the comparison is of the packed path, mostly
+
+
+def test_packed_integer_ranks_step_aside_where_they_do_not_fit():
+    from simkit.rules import ranking
+
+    rows = ranking.Groups(np.array([0, 0, 1])).rows
+    none = np.zeros((1, 3), dtype=bool)
+    fits = np.array([[1.5, 2.25, 3.0]])
+    assert ranking._packed(fits, rows, 6, none, False) is not None
+    assert ranking._packed(fits, rows, None, none, False) is None  # not rounded: no whole numbers
+    assert ranking._packed(np.array([[1.0, np.inf, 2.0]]), rows, 6, none, False) is None
+    assert ranking._packed(np.array([[1e300, 0.0, 2.0]]), rows, 9, none, False) is None  # beyond 2^51
+    wide = np.array([[1e12, -1e12, 0.0]])
+    assert ranking._packed(wide, rows, 6, none, False) is None  # 10^18 as a whole number: beyond 2^51
+    np.testing.assert_array_equal(group_ranks(wide, np.array([0, 0, 1]), ("min",), decimals=6)[0], [[1.0, 2.0, 1.0]])

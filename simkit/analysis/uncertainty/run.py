@@ -7,7 +7,9 @@ at most two blocks per worker in flight, so that peak memory does not grow with 
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -98,33 +100,64 @@ def block_size(p: UncertaintyProblem, options: RunOptions, workers: int) -> int:
 def in_blocks(fn: Callable[[int, int], Any], bounds: list[tuple[int, int]], n_threads: int,
               merge: Callable[[Any, int], Any]) -> None:
     """``merge(fn(a, b), b − a)`` for every (a, b) of ``bounds``: one after the other, or on a pool of threads
-    with at most ``IN_FLIGHT`` blocks per thread in flight (numpy releases the GIL in its array work).
+    with at most ``IN_FLIGHT`` blocks per thread in flight (numpy releases the GIL in its array work).  The
+    blocks are the parallelism: a BLAS product inside one stays on its thread (two levels of threads on the
+    same cores cost a third of the time, and a single-threaded run then leaves the other cores free); and the
+    C library keeps freed block arrays for the next block (``keep_freed_memory``).
 
     >>> got = []
     >>> in_blocks(lambda a, b: b - a, [(0, 3), (3, 5)], 2, lambda r, n: got.append((r, n)))
     >>> sorted(got)
     [(2, 2), (3, 3)]
     """
-    if n_threads == 1 or len(bounds) == 1:
-        for a, b in bounds:
-            merge(fn(a, b), b - a)
-        return
-    todo: Iterator[tuple[int, int]] = iter(bounds)
-    with ThreadPoolExecutor(max_workers=min(n_threads, len(bounds))) as pool:
-        pending: dict[Future, int] = {}
+    from threadpoolctl import threadpool_limits
 
-        def submit() -> None:
-            ab = next(todo, None)
-            if ab is not None:
-                pending[pool.submit(fn, *ab)] = ab[1] - ab[0]
+    keep_freed_memory()
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads == 1 or len(bounds) == 1:
+            for a, b in bounds:
+                merge(fn(a, b), b - a)
+            return
+        todo: Iterator[tuple[int, int]] = iter(bounds)
+        with ThreadPoolExecutor(max_workers=min(n_threads, len(bounds))) as pool:
+            pending: dict[Future, int] = {}
 
-        for _ in range(IN_FLIGHT * n_threads):
-            submit()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                merge(fut.result(), pending.pop(fut))
+            def submit() -> None:
+                ab = next(todo, None)
+                if ab is not None:
+                    pending[pool.submit(fn, *ab)] = ab[1] - ab[0]
+
+            for _ in range(IN_FLIGHT * n_threads):
                 submit()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    merge(fut.result(), pending.pop(fut))
+                    submit()
+
+
+_MALLOC_TUNED = False
+
+
+def keep_freed_memory() -> None:
+    """With glibc, once per process: arrays up to 32 MiB from the heap, and up to 64 MiB of freed heap kept
+    rather than returned to the system (``mallopt``).  Those are glibc's own ceilings, which its adaptive
+    thresholds reach after the first freed array of 32 MiB; blocks of a few MiB stop them short, and every
+    block's arrays were then returned and faulted in again (a third of a Monte Carlo's time on 2 cores).
+    ``SIMKIT_MALLOC=system`` leaves the C library as it is."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    if os.environ.get("SIMKIT_MALLOC", "").lower() == "system" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 * 2**20)
+    mallopt(m_trim_threshold, 64 * 2**20)
 
 
 def on_dask(client: Any, fn: Callable[..., Any], problem: Any, options: RunOptions, bounds: list[tuple[int, int]],
