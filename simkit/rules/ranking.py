@@ -141,15 +141,8 @@ def group_ranks(
             same = (s[..., 1:] ^ s[..., :-1]) < (1 << ub)  # the same code: equal rounded keys, or both missing
             if rows.size > n:
                 same &= rows.pair
-        # each unit's place: a second sort, by unit, of (unit, place) packed the same way in the smallest type
-        # (a scatter costs more)
-        pb = int(w).bit_length()
-        small = np.uint16 if ub + pb <= 16 else np.uint32 if ub + pb <= 32 else np.uint64
-        by_unit = np.left_shift(unit, pb, out=np.empty(unit.shape, dtype=small), casting="unsafe")
-        by_unit |= place.astype(small)
-        by_unit = by_unit.reshape(b, nr * w)
-        by_unit.sort(axis=-1)
-        out = (by_unit[:, :n] & small((1 << pb) - 1)).astype(float)  # (b, units)
+        out = _places_by_unit(unit, place, n, ub)
+
         slot_unit = unit.reshape(b * nr, w)
     else:
         # Equal keys keep their input order only under `first`; several keys need stable passes anyway; a real
@@ -193,6 +186,31 @@ def group_ranks(
             arr[missing] = np.nan
         done[t] = arr.reshape(x.shape)
     return tuple(done[t] for t in ties)
+
+
+#: Slots per draw up to which the places go back to the units by a second sort rather than a scatter.
+SORT_BACK_SLOTS = 1024
+
+
+def _places_by_unit(unit: np.ndarray, place: np.ndarray, n: int, ub: int) -> np.ndarray:
+    """Each unit's place (b, units) from the unit in each sorted slot (b, rows, width; n in the padding) and
+    each slot's place (rows, width).  A few slots per draw: a second sort, by unit, of (unit, place) packed in
+    the smallest integer type (a scatter costs twice as much there); many: the scatter (a sort of every slot of
+    a draw grows as n log n)."""
+    b, nr, w = unit.shape
+    if nr * w <= SORT_BACK_SLOTS:
+        pb = int(w).bit_length()
+        small = np.uint16 if ub + pb <= 16 else np.uint32
+        by_unit = np.left_shift(unit, pb, out=np.empty(unit.shape, dtype=small), casting="unsafe")
+        by_unit |= place.astype(small)
+        by_unit = by_unit.reshape(b, nr * w)
+        by_unit.sort(axis=-1)
+        return (by_unit[:, :n] & small((1 << pb) - 1)).astype(float)
+    width = n + (nr * w > n)  # a last column takes the padding's places
+    out = np.empty((b, width))
+    at = unit + (np.arange(b) * width).reshape(b, 1, 1)
+    out.reshape(-1)[at] = place
+    return out if width == n else np.ascontiguousarray(out[:, :n])
 
 
 def _packed(x: np.ndarray, rows: Rows, decimals: int | None, missing: np.ndarray,

@@ -18,6 +18,7 @@ Units A and B in one group; each indicator has an assigned target of 100 and is 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -203,3 +204,53 @@ def test_values_by_period_round_trip_through_a_workbook(tmp_path, wide):
     assert len(again.observations) == len(data.observations) and again.has_periods
     r = simkit.evaluate(make_scenario(), again, 2018)
     assert cell(r, "A", "q")["value"] == pytest.approx(90.0) and cell(r, "B", "s")["value"] == pytest.approx(95.0)
+
+
+def _p_b_first(sd: float, a_value: float, b_value: float, points: float, lead: float) -> float:
+    """P(B ranks first) when only one indicator carries lognormal noise ×exp(sd·z): B's total less A's is
+    ``points × (min(b·f_B, 1.2) − min(a·f_A, 1.2)) − lead``; integrated over A's factor on a fine grid, B's
+    side by the normal distribution function (scipy), by hand rather than by the engine."""
+    from scipy.stats import norm
+
+    z = np.linspace(-9.0, 9.0, 36_001)
+    need = np.minimum(a_value * np.exp(sd * z), 1.2) + lead / points  # what B's share must exceed
+    with np.errstate(divide="ignore"):
+        p_b = np.where(need < 1.2, norm.sf(np.log(need / b_value) / sd), 0.0)
+    return float(np.trapezoid(norm.pdf(z) * p_b, z))
+
+
+@pytest.mark.parametrize(("over", "noised", "a_value", "b_value", "points", "lead"), [
+    # `last`: the fourth quarter's 90 and 70; the other parts give A 14 + 54 and B 16 + 48
+    ("last", "q", 0.9, 0.7, 20.0, 4.0),
+    # `sum`: the quarters' 90 and 80, noised as the year's value; the other parts give A 14 + 18, B 16 + 14
+    ("sum", "s", 0.9, 0.8, 60.0, 2.0),
+])
+def test_noise_on_a_component_applies_to_the_years_value(over, noised, a_value, b_value, points, lead):
+    """Monte Carlo noise on a part of the year combined by `last` or `sum` noises the year's value, once, and
+    the chance that B overtakes A equals the integral computed by hand."""
+    from simkit.analysis.uncertainty import DataNoise, UncertaintySpec, run_uncertainty
+
+    comps = [dict(c) for c in COMPONENTS]
+    comps[1 if noised == "q" else 2]["over_year"] = over
+    spec = UncertaintySpec(noise=DataNoise(sd=0.3, indicators=(noised,)))
+    draws = 20_000
+    r = run_uncertainty(make_scenario(comps), make_data(), spec, draws=draws, seed=11, progress=False, sobol=False)
+    got = float(r.rank_intervals.set_index("unit").loc["B", "p_top"])
+    want = _p_b_first(0.3, a_value, b_value, points, lead)
+    assert 0.02 < want < 0.98  # the case is not one-sided
+    assert abs(got - want) < 4 * np.sqrt(want * (1 - want) / draws), (got, want)
+
+
+def test_noise_on_components_gives_the_same_tallies_on_either_leaf_stage(monkeypatch):
+    from simkit.analysis.uncertainty import DataNoise, UncertaintySpec, run_uncertainty
+    from simkit.analysis.uncertainty import evaluate as unc_evaluate
+
+    spec = UncertaintySpec(noise=DataNoise(sd=0.3))
+
+    def go():
+        return run_uncertainty(make_scenario(), make_data(), spec, draws=300, seed=4, progress=False, sobol=False,
+                               chunk_size=64)
+
+    lean = go()
+    monkeypatch.setattr(unc_evaluate, "window", lambda plan, inputs, t: None)  # the general leaf stage only
+    pd.testing.assert_frame_equal(lean.rank_intervals, go().rank_intervals, check_exact=True)

@@ -291,7 +291,8 @@ def _float_sort_ranks(monkeypatch, *args, **kw):
 
 def test_packed_integer_ranks_equal_the_float_sort(monkeypatch):
     """One key rounded to whole numbers rides with its unit in one int64 sort: the same ranks as the float
-    sort, for padded rows, one row of many groups, missing values, ties at the rounding and wide ranges."""
+    sort, for padded rows, one row of many groups, missing values, ties at the rounding and wide ranges, with
+    the places sent back to the units either way."""
     from simkit.rules import ranking
 
     rng = np.random.default_rng(5)
@@ -312,9 +313,12 @@ def test_packed_integer_ranks_equal_the_float_sort(monkeypatch):
         missing = np.isnan(x)
         rows = ranking.Groups(codes).rows
         packed += ranking._packed(x, rows, dec, missing, bool(missing.any())) is not None
-        fast = group_ranks(x, codes, rules, decimals=dec)
-        for r, ref in zip(fast, _float_sort_ranks(monkeypatch, x, codes, rules, decimals=dec), strict=True):
-            np.testing.assert_array_equal(r, ref)
+        ref = _float_sort_ranks(monkeypatch, x, codes, rules, decimals=dec)
+        for back in (ranking.SORT_BACK_SLOTS, 0):  # places back to the units by a second sort, or a scatter
+            monkeypatch.setattr(ranking, "SORT_BACK_SLOTS", back)
+            for r, want in zip(group_ranks(x, codes, rules, decimals=dec), ref, strict=True):
+                np.testing.assert_array_equal(r, want)
+        monkeypatch.undo()
     assert packed > 500  # the comparison is of the packed path, mostly
 
 
