@@ -168,10 +168,15 @@ def _rows_alike(rows: int, n_leaves: int, n_units: int) -> bool:
     hit = _ROWS_ALIKE.get(key)
     if hit is None:
         rng = np.random.default_rng(12345)
-        a, b = rng.random((rows, n_leaves)), rng.random((n_units, n_leaves)).T
+        a, b = rng.random((rows, n_leaves)), rng.random((n_units, n_leaves)).T  # b as ``products`` passes it
         perm = rng.permutation(rows)
-        hit = _ROWS_ALIKE[key] = bool(np.array_equal((a @ b)[perm], a[perm] @ b) and np.array_equal(
-            (a @ b)[perm], np.ascontiguousarray(a[perm]) @ np.ascontiguousarray(b)))
+        full = a @ b
+        # rows moved and surrounded by others; the scores in either memory order; a stack of blocks (the
+        # whole blocks of a batch) against the single padded block
+        hit = _ROWS_ALIKE[key] = bool(
+            np.array_equal(full[perm], a[perm] @ b)
+            and np.array_equal(full[perm], np.ascontiguousarray(a[perm]) @ np.ascontiguousarray(b))
+            and np.array_equal(np.matmul(np.stack([a[perm], a]), b)[1], full))
     return hit
 
 
@@ -187,6 +192,9 @@ def products(e: np.ndarray, s: np.ndarray, out: np.ndarray | None = None) -> np.
     """
     b, n_l = e.shape
     u = s.shape[0]
+    if out is not None and not out.flags.c_contiguous:  # the blocks are written through views of ``out``
+        out[...] = products(e, s)
+        return out
     out = np.empty((b, u)) if out is None else out
     r = product_rows(n_l, u)
     if not _rows_alike(r, n_l, u):

@@ -190,3 +190,13 @@ def test_products_fall_back_to_einsum_where_the_blas_is_not_row_alike(monkeypatc
     e, s = rng.random((50, 4)), rng.random((6, 4))
     monkeypatch.setattr(agg, "_rows_alike", lambda *a: False)
     np.testing.assert_array_equal(agg.products(e, s), np.einsum("bl,ul->bu", e, s, optimize=False))
+
+
+def test_products_into_a_strided_array_are_the_same():
+    from simkit.engine.aggregate import products
+
+    rng = np.random.default_rng(2)
+    e, s = rng.random((70, 5)), rng.random((9, 5))
+    out = np.full((9, 70), np.nan).T  # (70, 9), not C-ordered
+    assert products(e, s, out=out) is out
+    np.testing.assert_array_equal(out, products(e, s))
