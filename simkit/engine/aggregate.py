@@ -155,8 +155,12 @@ ROW_TILE = 48
 _ROWS_ALIKE: dict[tuple[int, int, int], bool] = {}
 
 
-def product_rows(n_leaves: int, n_units: int) -> int:
-    """Rows per product for these shapes: about 2¹⁷ output cells, a multiple of ``ROW_TILE``, at most 3,072."""
+def product_rows(n_units: int) -> int:
+    """Rows per product for this many units: about 2¹⁷ output cells, a multiple of ``ROW_TILE``, at most 3,072.
+
+    >>> product_rows(100), product_rows(30_000)
+    (1296, 48)
+    """
     return ROW_TILE * int(np.clip(2**17 // (ROW_TILE * max(n_units, 1)), 1, 64))
 
 
@@ -196,7 +200,7 @@ def products(e: np.ndarray, s: np.ndarray, out: np.ndarray | None = None) -> np.
         out[...] = products(e, s)
         return out
     out = np.empty((b, u)) if out is None else out
-    r = product_rows(n_l, u)
+    r = product_rows(u)
     if not _rows_alike(r, n_l, u):
         return np.einsum("bl,ul->bu", e, s, out=out, optimize=False)
     st = s.T

@@ -106,7 +106,8 @@ def group_ranks(
     One sort for all groups and rules: the keys (rounded, NaN last) sorted within each group, then each rule's
     places from the tie blocks of that layout in whole-array passes.  A single key whose rounded values are
     whole numbers that fit (``_packed``: the common case) is sorted as int64 with its unit in the low bits, and
-    the places go back to the units by a second small-integer sort; otherwise the keys are sorted as floats.
+    the places go back to the units by a second small-integer sort, or a scatter for many slots
+    (``_places_by_unit``); otherwise the keys are sorted as floats.
     The ranks are those of ``rank_desc`` on each group alone (a property test).  Rules that give the same ranks
     (the same rule twice, or ``min`` and ``max`` without ties) may return the same array: treat the results as
     read-only.
@@ -142,7 +143,6 @@ def group_ranks(
             if rows.size > n:
                 same &= rows.pair
         out = _places_by_unit(unit, place, n, ub)
-
         slot_unit = unit.reshape(b * nr, w)
     else:
         # Equal keys keep their input order only under `first`; several keys need stable passes anyway; a real

@@ -175,7 +175,7 @@ def test_products_do_not_depend_on_the_batch():
 
     rng = np.random.default_rng(4)
     for n_l, u in ((7, 13), (30, 100), (3, 1)):
-        r = product_rows(n_l, u)
+        r = product_rows(u)
         e, s = rng.random((2 * r + 5, n_l)), rng.uniform(0, 120, (u, n_l))
         whole = products(e, s)
         np.testing.assert_allclose(whole, np.einsum("bl,ul->bu", e, s), rtol=1e-13)
