@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluate import as_data, as_scenario, evaluate
+from ..engine.memory import on_heap
 from ..engine.result import Result
 from ..errors import SimkitError
 from ..io.dataset import Dataset
@@ -230,6 +231,7 @@ def decomposition_by_unit(base: Scenario, reform: Scenario, data: Dataset, year:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+@on_heap
 def compare(base: Scenario | str | Path, reform: Scenario | str | Path, data: Dataset | str | Path | None = None,
             year: int | None = None) -> Comparison:
     """Compare two scenarios (objects, files or shipped names) on the same data and year (each evaluated once).

@@ -17,6 +17,7 @@ from ..io.dataset import Dataset
 from ..schema.scenario import Scenario
 from .cascade import with_cascade
 from .compile import Inputs, Plan, check_year, compile_plan, inputs_of, kept
+from .memory import on_heap
 from .messages import cell_problems, issue_problems
 from .result import Result, stage_variables
 from .stages import (
@@ -185,6 +186,7 @@ def _slice_years(leaf: LeafStage, keep: slice) -> LeafStage:
     return replace(leaf, **arrays, issues=tuple(i for i in issues if i.mask.any()))
 
 
+@on_heap
 def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None = None,
              year: int | None = None) -> Result:
     """Evaluate a scenario (or a scenario file, or a shipped scenario's name) on a data set (or a data folder or
@@ -202,6 +204,7 @@ def evaluate(scenario: Scenario | str | Path, data: Dataset | str | Path | None 
     return _evaluate(plan, inputs_of(plan), plan.year_index(year))
 
 
+@on_heap
 def evaluate_history(scenario: Scenario | str | Path, data: Dataset | str | Path | None = None,
                      years: tuple[int, ...] | None = None) -> dict[int, Result]:
     """Evaluate every year the data allow (or just ``years``), oldest first, each knowing the one before.

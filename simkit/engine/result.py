@@ -25,6 +25,7 @@ from ..rules.ranking import group_rank
 from ..schema.missing import POLICY_CODES
 from ..schema.scenario import Scenario, source_of
 from .compile import Inputs, Plan
+from .memory import on_heap
 from .stages import Issue, LeafStage, LookBackStage, MoneyStage, RankStage, TotalStage
 from .tree import ROOT
 
@@ -237,6 +238,7 @@ class Result:
 
     # ------------------------------------------------------------------ tables
     @cached_property
+    @on_heap
     def units(self) -> pd.DataFrame:
         """One row per unit in the focus year (draw 0), sorted by group, rank and unit id."""
         plan, u = self.plan, self.data.units
@@ -352,6 +354,7 @@ class Result:
         return out
 
     @cached_property
+    @on_heap
     def indicators(self) -> pd.DataFrame:
         """One row per unit and leaf indicator that applies to it (draw 0, the focus year)."""
         plan = self.plan
@@ -392,7 +395,7 @@ class Result:
         df = pd.DataFrame({
             "unit": units["unit"].to_numpy()[uu], "name": units["name"].to_numpy()[uu],
             "group": units["group"].to_numpy()[uu], "year": self.year,
-            "indicator": leaves[ll], "indicator_name": ind.loc[leaves[ll], "name"].to_numpy(),
+            "indicator": leaves[ll], "indicator_name": ind.loc[leaves, "name"].to_numpy()[ll],
             "parent": np.asarray([tree.path[k][0] for k in range(n_l)], dtype=object)[ll].tolist(),
             "direction": plan.direction[ll].astype(int),
             "measure": of_rule([_measure_label(r.measures) for r in rules]),

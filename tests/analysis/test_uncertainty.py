@@ -548,22 +548,18 @@ def test_blocks_run_with_the_blas_on_one_thread():
 
 def test_freed_memory_is_kept_once_and_not_with_simkit_malloc_system(monkeypatch):
     from simkit.analysis.uncertainty import run
+    from simkit.engine import memory
 
     calls = []
-
-    class Libc:
-        def mallopt(self, *args):
-            calls.append(args)
-            return 1
-
-    monkeypatch.setattr(run.ctypes, "CDLL", lambda name: Libc())
-    monkeypatch.setattr(run.platform, "libc_ver", lambda: ("glibc", "2.36"))
-    monkeypatch.setattr(run, "_MALLOC_TUNED", False)
+    monkeypatch.setattr(memory, "_mallopt", lambda: lambda *args: calls.append(args) or 1)
+    monkeypatch.setattr(memory, "_MALLOC_TUNED", False)
+    monkeypatch.delenv("SIMKIT_MALLOC", raising=False)
+    assert run.keep_freed_memory is memory.keep_freed_memory  # one implementation, which the blocks call
     run.keep_freed_memory()
     run.keep_freed_memory()
     assert calls == [(-3, 32 * 2**20), (-1, 64 * 2**20)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, once
     calls.clear()
-    monkeypatch.setattr(run, "_MALLOC_TUNED", False)
+    monkeypatch.setattr(memory, "_MALLOC_TUNED", False)
     monkeypatch.setenv("SIMKIT_MALLOC", "system")
     run.keep_freed_memory()
     assert calls == []

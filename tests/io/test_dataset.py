@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simkit
-from simkit.io.dataset import BUNDLED
+from simkit.io.dataset import BUNDLED, positions
 from simkit.io.read import load_data
 
 
@@ -71,3 +75,31 @@ def test_group_en(data):
 
     bare = dataclasses.replace(data, units=units, _cache={})
     assert bare.group_en["区县市"] == "区县市"  # no English name: the group itself
+
+
+# ------------------------------------------------------------------ positions: one lookup per run of rows
+_labels = st.lists(st.sampled_from(["U1", "U2", "U3", "县", "x"]), min_size=1, max_size=5, unique=True)
+
+
+@given(labels=_labels, rows=st.lists(st.tuples(st.sampled_from(["U1", "U2", "U3", "县", "x", "zz"]),
+                                               st.integers(1, 5)), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_positions_equal_a_lookup_of_every_row(labels, rows):
+    column = pd.Series([v for v, n in rows for _ in range(n)], dtype="str")
+    assert positions(tuple(labels), column).tolist() == pd.Index(labels).get_indexer(column).tolist()
+
+
+def test_positions_of_years_missing_values_and_no_runs():
+    assert positions((2016, 2017), pd.Series([2016, 2016, 2017, 2018])).tolist() == [0, 0, 1, -1]
+    assert positions(("a", "b"), pd.Series(["a", "a", pd.NA, "b"], dtype=object)).tolist() == [0, 0, -1, 1]
+    assert positions(("a", "b"), pd.Series(["b", "a", "b", "a"])).tolist() == [1, 0, 1, 0]  # no run: per row
+    assert positions(("a",), pd.Series([], dtype="str")).tolist() == []
+
+
+def test_cube_of_shuffled_observations_is_the_same(data):
+    """Rows in any order give the same cube (the runs are a shortcut, not an assumption)."""
+    shuffled = data.observations.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    other = replace(data, observations=shuffled, _cache={})
+    assert other.cube is not data.cube
+    np.testing.assert_array_equal(other.cube, data.cube)
+    np.testing.assert_array_equal(other.annual("sum"), data.annual("sum"))

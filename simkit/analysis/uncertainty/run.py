@@ -7,13 +7,12 @@ at most two blocks per worker in flight, so that peak memory does not grow with 
 
 from __future__ import annotations
 
-import ctypes
 import os
-import platform
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from ...engine.memory import keep_freed_memory
 from ...errors import Problem, ScenarioError
 from ...io.dataset import Dataset
 from ...schema.scenario import Scenario
@@ -135,31 +134,6 @@ def in_blocks(fn: Callable[[int, int], Any], bounds: list[tuple[int, int]], n_th
                 for fut in done:
                     merge(fut.result(), pending.pop(fut))
                     submit()
-
-
-_MALLOC_TUNED = False
-
-
-def keep_freed_memory() -> None:
-    """With glibc, once per process: arrays up to 32 MiB from the heap, and up to 64 MiB of freed heap kept
-    rather than returned to the system (``mallopt``).  Those are glibc's own ceilings, which its adaptive
-    thresholds reach after the first freed array of 32 MiB; blocks of a few MiB stop them short, and every
-    block's arrays were then returned and faulted in again (blocks of 5,000 draws on 100 units: 0.42–0.52 s
-    for 100,000 draws instead of 0.29 s, with 130,000 page faults a run).
-    ``SIMKIT_MALLOC=system`` leaves the C library as it is."""
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED:
-        return
-    _MALLOC_TUNED = True
-    if os.environ.get("SIMKIT_MALLOC", "").lower() == "system" or platform.libc_ver()[0] != "glibc":
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
-    mallopt(m_mmap_threshold, 32 * 2**20)
-    mallopt(m_trim_threshold, 64 * 2**20)
 
 
 def on_dask(client: Any, fn: Callable[..., Any], problem: Any, options: RunOptions, bounds: list[tuple[int, int]],
