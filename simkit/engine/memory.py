@@ -20,7 +20,8 @@ process's next arrays; glibc returns the top of the heap to the system as usual.
 
 Measured at 30,000 units on the 2-core VM of ``benchmarks/bench_scale.py`` (``compare`` of two scenarios,
 one process each): 4.75 s CPU, 1.86 s of it in the kernel, with the defaults; 3.42 s, 0.78 s in the kernel,
-inside ``heap_arrays``.  At 3,000 units the arrays are below both thresholds and nothing changes.
+inside ``heap_arrays``.  At 3,000 units the arrays are below both thresholds and nothing changes.  Entering
+and leaving a block costs about 6 µs.
 
 ``SIMKIT_MALLOC=system`` leaves the C library and numpy as they are.  No number depends on any of this.
 """

@@ -32,7 +32,7 @@ def positions(labels: Sequence[Any], column: pd.Series) -> np.ndarray:
     """The position of each value of ``column`` among ``labels`` (−1 where it is none of them).
 
     A long table repeats each value over a run of rows (a unit's indicators and years, an indicator's years),
-    so the values are looked up once per run: at 30,000 units and 7.2 million observations, 0.05 s for the
+    so the values are looked up once per run: at 30,000 units and 7.2 million observations, 0.10 s for the
     units instead of 0.23 s for a hash of every row.
 
     >>> positions(("a", "b"), pd.Series(["b", "b", "a", "c", "a"])).tolist()
