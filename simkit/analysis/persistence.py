@@ -34,8 +34,12 @@ def _draws_of(low: np.ndarray, n_boot: int, seed: int, sampled: bool = False) ->
     """Bottom years per draw and unit: the draws themselves, or for one history its years resampled (seeded)."""
     if sampled or low.shape[0] > 1:
         return low.sum(axis=1)
-    idx = np.random.default_rng(seed).integers(0, low.shape[1], size=(max(n_boot, 1), low.shape[1]))
-    return low[0][idx].sum(axis=1)
+    n_years = low.shape[1]
+    idx = np.random.default_rng(seed).integers(0, n_years, size=(max(n_boot, 1), n_years))
+    # how often each resample drew each year, times the years' 0/1 marks: the same whole numbers as summing the
+    # drawn years, without a (resamples × years × units) array (1000 × 4 × 30,000: 0.96 GB and 3.7 s)
+    drawn = np.bincount((idx + n_years * np.arange(len(idx))[:, None]).ravel(), minlength=idx.size)
+    return drawn.reshape(idx.shape).astype(float) @ low[0]
 
 
 def bottom_persistence(results: Any, *, m: int | None = None, bottom: Any = None, n_boot: int = 1000,

@@ -189,9 +189,9 @@ class Dataset:
             sel = (adj["kind"] == kind).to_numpy()
             np.add.at(target, (u[sel], t[sel]), np.nan_to_num(v[sel]))
         reasons: dict[tuple[int, int], list[str]] = {}
-        for ui, ti, kind, reason in zip(u, t, adj["kind"], adj["reason"], strict=True):
-            if kind == "veto":
-                reasons.setdefault((int(ui), int(ti)), []).append(reason)
+        veto = (adj["kind"] == "veto").to_numpy()  # a row each for the few vetoes, not for every adjustment
+        for ui, ti, reason in zip(u[veto], t[veto], adj["reason"].to_numpy()[veto], strict=True):
+            reasons.setdefault((int(ui), int(ti)), []).append(reason)
         return bonus, deduction, {k: "；".join(r for r in rs if r) or "一票否决" for k, rs in reasons.items()}
 
     @cached_property

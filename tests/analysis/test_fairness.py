@@ -388,3 +388,19 @@ def test_cli_fairness_bad_input_is_exit_2(tmp_path):
     res = CliRunner().invoke(main, ["fairness", "legacy_totals", "--years", "2016-2018", "--boot", "50",
                                     "--out", str(tmp_path)])
     assert res.exit_code == 0 and "2016–2018" in res.output
+
+
+def test_resampled_years_counted_without_the_gather():
+    """The bottom years of each resampled history equal the sum over the drawn years, for the same seed."""
+    _draws_of = pers._draws_of
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        n_years, n_units = int(rng.integers(1, 9)), int(rng.integers(1, 40))
+        low = (rng.random((1, n_years, n_units)) < 0.3).astype(float)
+        n_boot, seed = int(rng.integers(0, 200)), int(rng.integers(0, 10_000))
+        idx = np.random.default_rng(seed).integers(0, n_years, size=(max(n_boot, 1), n_years))
+        np.testing.assert_array_equal(_draws_of(low, n_boot, seed), low[0][idx].sum(axis=1))
+    # by hand: years marked 1, 0, 1; a resample drawing years (0, 0, 2) counts 3 bottom years
+    low = np.array([[[1.0], [0.0], [1.0]]])
+    idx = np.random.default_rng(3).integers(0, 3, size=(1, 3))
+    assert _draws_of(low, 1, 3)[0, 0] == sum(low[0, y, 0] for y in idx[0])
