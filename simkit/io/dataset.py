@@ -99,12 +99,16 @@ class Dataset:
         """Observed values as an array (units, leaves, years), NaN where missing; a value given by period (month,
         quarter) is the mean of the year's periods (``annual`` gives their last or their sum)."""
         if not self.has_periods:
-            u, i, t = (positions(labels, self.observations[c])
-                       for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
+            u, i, t = self._cells(self.observations)
             out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
             out[u, i, t] = self.observations["value"].to_numpy(dtype=float)
             return out
         return self.annual("mean")
+
+    def _cells(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's unit, leaf and year index (−1 where it is none of them)."""
+        return (positions(self.unit_ids, frame["unit"]), positions(self.leaves, frame["indicator"]),
+                positions(self.years, frame["year"]))
 
     @property
     def has_periods(self) -> bool:
@@ -139,8 +143,7 @@ class Dataset:
         obs = self.observations
         shape = (len(self.unit_ids), len(self.leaves), len(self.years))
         out = np.full(shape, np.nan)
-        u, i, t = (positions(labels, obs[c])
-                   for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
+        u, i, t = self._cells(obs)
         v = obs["value"].to_numpy(dtype=float)
         by = (obs["period"] != "").to_numpy() if "period" in obs.columns else np.zeros(len(obs), dtype=bool)
         out[u[~by], i[~by], t[~by]] = v[~by]
@@ -171,8 +174,7 @@ class Dataset:
         """Assigned targets as an array (units, leaves, years), NaN where none."""
         out = np.full((len(self.unit_ids), len(self.leaves), len(self.years)), np.nan)
         tg = self.targets[self.targets["year"].isin(self.years)]
-        u, i, t = (positions(labels, tg[c])
-                   for labels, c in ((self.unit_ids, "unit"), (self.leaves, "indicator"), (self.years, "year")))
+        u, i, t = self._cells(tg)
         out[u, i, t] = tg["target"].to_numpy(dtype=float)
         return out
 
